@@ -1,0 +1,72 @@
+"""Authorization: one place that decides who may see and change what.
+
+Anonymous users are sent to the login page, signed-in users without the role get 403, and
+objects of another portal answer 404 as if they did not exist.
+"""
+
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user
+
+from portal.extensions import db
+from portal.models import Administration, Domain, DomainRole, PortalRole, User
+
+PORTAL_STAFF = (PortalRole.ADMIN, PortalRole.BACK_OFFICE)
+
+
+def portal_role_required(*roles: PortalRole):
+    """Allow the view only to users holding one of `roles` in their portal."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if current_user.portal_role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def can_view_domain(user: User, domain: Domain) -> bool:
+    return user.has_portal_role or bool(user.domain_roles(domain))
+
+
+def can_manage_domain(user: User, domain: Domain) -> bool:
+    """Portal staff and the domain's Back office may change its administrations."""
+    return user.has_portal_role or DomainRole.BACK_OFFICE in user.domain_roles(domain)
+
+
+def _in_my_portal(obj, portal_id: int):
+    if obj is None or portal_id != current_user.portal_id:
+        abort(404)
+    return obj
+
+
+def load_domain(domain_id: int, manage: bool = False) -> Domain:
+    domain = _in_my_portal(*_with_portal(db.session.get(Domain, domain_id)))
+    allowed = can_manage_domain if manage else can_view_domain
+    if not allowed(current_user, domain):
+        abort(403)
+    return domain
+
+
+def load_administration(administration_id: int, manage: bool = False) -> Administration:
+    administration = db.session.get(Administration, administration_id)
+    domain = administration.domain if administration else None
+    _in_my_portal(*_with_portal(domain))
+    allowed = can_manage_domain if manage else can_view_domain
+    if not allowed(current_user, domain):
+        abort(403)
+    return administration
+
+
+def load_portal_user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    return _in_my_portal(user, user.portal_id if user else None)
+
+
+def _with_portal(domain: Domain | None):
+    return domain, (domain.portal_id if domain else None)

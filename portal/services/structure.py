@@ -1,0 +1,69 @@
+"""Creating and changing domains, administrations and memberships."""
+
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import Administration, Domain, DomainMembership, DomainRole, Portal
+from portal.services import audit
+
+
+class StructureError(ValueError):
+    """A change the user asked for that breaks a rule; the message says which."""
+
+
+def create_domain(portal: Portal, name: str) -> Domain:
+    problem = Domain.name_problem(name)
+    if problem:
+        raise StructureError(problem)
+    if db.session.scalar(select(Domain.id).where(Domain.name == name)):
+        raise StructureError(f"A domain named {name} already exists.")
+    domain = Domain(portal=portal, name=name)
+    db.session.add(domain)
+    db.session.flush()
+    audit.record(portal.id, "domain.created", domain, {"name": name})
+    return domain
+
+
+def set_domain_nmbrs_feature(domain: Domain, enabled: bool) -> None:
+    """Switch "Payroll connection – Nmbrs" for all administrations of the domain."""
+    if domain.nmbrs_enabled == enabled:
+        return
+    domain.nmbrs_enabled = enabled
+    audit.record(domain.portal_id, "domain.nmbrs_feature_" + ("enabled" if enabled else "disabled"),
+                 domain, {"name": domain.name})
+
+
+def add_administration(domain: Domain, name: str, relation_code: str, payroll: bool) -> Administration:
+    administration = Administration(
+        domain=domain, name=name, relation_code=relation_code, payroll_contract=payroll
+    )
+    db.session.add(administration)
+    db.session.flush()
+    audit.record(domain.portal_id, "administration.created", administration,
+                 {"name": name, "relation_code": relation_code, "payroll_contract": payroll})
+    return administration
+
+
+def update_administration(administration: Administration, name: str, relation_code: str,
+                          payroll: bool) -> None:
+    changes = {}
+    for field, value in (("name", name), ("relation_code", relation_code),
+                         ("payroll_contract", payroll)):
+        if getattr(administration, field) != value:
+            changes[field] = {"from": getattr(administration, field), "to": value}
+            setattr(administration, field, value)
+    if changes:
+        audit.record(administration.domain.portal_id, "administration.updated", administration,
+                     changes)
+
+
+def set_member_roles(domain: Domain, user, roles: set[DomainRole]) -> None:
+    """Give `user` exactly `roles` in `domain` (an empty set removes the membership)."""
+    current = {m.role: m for m in domain.memberships if m.user_id == user.id}
+    for role in set(current) - roles:
+        db.session.delete(current[role])
+    for role in roles - set(current):
+        db.session.add(DomainMembership(domain=domain, user=user, role=role))
+    if set(current) != roles:
+        audit.record(domain.portal_id, "domain.member_roles_set", domain,
+                     {"user": user.email, "roles": sorted(r.value for r in roles)})

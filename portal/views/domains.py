@@ -1,0 +1,249 @@
+"""Domains: the list, creating one, and a domain's page with its administrations and members."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from wtforms import BooleanField, SelectChoice, SelectField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from portal.authz import PORTAL_STAFF, can_manage_domain, load_domain, portal_role_required
+from portal.extensions import db
+from portal.htmx import is_htmx, render
+from portal.models import (
+    Administration,
+    Domain,
+    DomainMembership,
+    DomainRole,
+    PortalRole,
+    User,
+)
+from portal.services import structure
+
+bp = Blueprint("domains", __name__, url_prefix="/domains")
+
+
+class DomainForm(FlaskForm):
+    name = StringField(
+        "Domain name",
+        description="Lowercase letters, digits and dashes. It must equal the debtor name in "
+        "Nmbrs and cannot be changed later.",
+    )
+
+    def validate_name(self, field):
+        field.data = (field.data or "").strip()
+        problem = Domain.name_problem(field.data)
+        if problem:
+            raise ValidationError(problem)
+
+
+class AdministrationForm(FlaskForm):
+    name = StringField(
+        "Name", validators=[DataRequired("Enter the administration's name."), Length(max=200)],
+        description="Equal to the company name in Nmbrs.",
+    )
+    relation_code = StringField(
+        "Relation code",
+        validators=[DataRequired("Enter the relation code."), Length(max=20)],
+        description="Equal to the company number in Nmbrs (often 1).",
+    )
+    payroll_contract = BooleanField("Active payroll contract")
+
+    def validate_name(self, field):
+        field.data = field.data.strip()
+
+    def validate_relation_code(self, field):
+        field.data = field.data.strip()
+
+
+class NmbrsFeatureForm(FlaskForm):
+    enabled = BooleanField("Payroll connection – Nmbrs for all administrations of this domain")
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class MemberForm(FlaskForm):
+    user_id = SelectField("User", coerce=int)
+    roles = MultiCheckboxField(
+        "Roles", choices=[SelectChoice(role.value, role.label) for role in DomainRole]
+    )
+
+
+def visible_domains_query():
+    """Domains of my portal that I may see: all for portal staff, else my memberships."""
+    query = select(Domain).where(Domain.portal_id == current_user.portal_id)
+    if not current_user.has_portal_role:
+        query = query.where(
+            Domain.id.in_(
+                select(DomainMembership.domain_id).where(DomainMembership.user_id == current_user.id)
+            )
+        )
+    return query.order_by(Domain.name)
+
+
+@bp.get("")
+def index():
+    """All domains I can see, and a form to create one for portal staff."""
+    return _render_index(DomainForm())
+
+
+def _render_index(form, status=200):
+    domains = db.session.scalars(
+        visible_domains_query().options(selectinload(Domain.administrations))
+    ).all()
+    return render("domains/index.html", "domains/_create_form.html", status,
+                  domains=domains, form=form, may_create=current_user.has_portal_role)
+
+
+@bp.post("")
+@portal_role_required(*PORTAL_STAFF)
+def create():
+    """Create a domain; its name is checked against the naming rules."""
+    form = DomainForm()
+    if form.validate_on_submit():
+        try:
+            domain = structure.create_domain(current_user.portal, form.name.data)
+        except structure.StructureError as error:
+            form.name.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(f"Domain {domain.name} created.")
+            return redirect(url_for("domains.show", domain_id=domain.id), 303)
+    return _render_index(form, 422)
+
+
+@bp.get("/<int:domain_id>")
+def show(domain_id):
+    """A domain's administrations, its Nmbrs feature switch and its members."""
+    domain = load_domain(domain_id)
+    return _render_show(domain)
+
+
+def _render_show(domain, administration_form=None, member_form=None, status=200):
+    return render(
+        "domains/show.html",
+        "domains/show.html",
+        status,
+        domain=domain,
+        administration_form=administration_form or AdministrationForm(formdata=None),
+        feature_form=NmbrsFeatureForm(formdata=None, enabled=domain.nmbrs_enabled),
+        member_form=member_form or _member_form(domain, formdata=None),
+        may_manage=can_manage_domain(current_user, domain),
+        members=_members_by_user(domain),
+    )
+
+
+@bp.post("/<int:domain_id>/administrations")
+def add_administration(domain_id):
+    """Add an administration to the domain."""
+    domain = load_domain(domain_id, manage=True)
+    form = AdministrationForm()
+    if form.validate_on_submit():
+        administration = structure.add_administration(
+            domain, form.name.data, form.relation_code.data, form.payroll_contract.data
+        )
+        db.session.commit()
+        flash(f"Administration {administration.name} added.")
+        return redirect(url_for("domains.show", domain_id=domain.id) + "#administrations", 303)
+    if is_htmx():
+        return render_template("domains/_administrations.html", domain=domain,
+                               administration_form=form, may_manage=True), 422
+    return _render_show(domain, administration_form=form, status=422)
+
+
+@bp.get("/<int:domain_id>/administrations/<int:administration_id>/edit")
+def edit_administration(domain_id, administration_id):
+    """The row of one administration as an inline edit form."""
+    domain, administration = _domain_administration(domain_id, administration_id)
+    form = AdministrationForm(obj=administration, formdata=None)
+    return render("domains/edit_administration.html", "domains/_administration_edit_row.html",
+                  domain=domain, administration=administration, form=form)
+
+
+@bp.get("/<int:domain_id>/administrations/<int:administration_id>")
+def administration_row(domain_id, administration_id):
+    """The read-only row of one administration (Cancel of the inline edit)."""
+    domain, administration = _domain_administration(domain_id, administration_id)
+    if not is_htmx():
+        return redirect(url_for("domains.show", domain_id=domain.id))
+    return render_template("domains/_administration_row.html", domain=domain,
+                           administration=administration, may_manage=True)
+
+
+@bp.post("/<int:domain_id>/administrations/<int:administration_id>")
+def update_administration(domain_id, administration_id):
+    """Rename an administration, change its relation code or payroll contract."""
+    domain, administration = _domain_administration(domain_id, administration_id)
+    form = AdministrationForm()
+    if form.validate_on_submit():
+        structure.update_administration(administration, form.name.data,
+                                        form.relation_code.data, form.payroll_contract.data)
+        db.session.commit()
+        if not is_htmx():
+            return redirect(url_for("domains.show", domain_id=domain.id), 303)
+        return render_template("domains/_administration_row.html", domain=domain,
+                               administration=administration, may_manage=True)
+    return render("domains/edit_administration.html", "domains/_administration_edit_row.html",
+                  422, domain=domain, administration=administration, form=form)
+
+
+def _domain_administration(domain_id, administration_id):
+    domain = load_domain(domain_id, manage=True)
+    administration = db.session.get(Administration, administration_id)
+    if administration is None or administration.domain_id != domain.id:
+        abort(404)
+    return domain, administration
+
+
+@bp.post("/<int:domain_id>/nmbrs-feature")
+@portal_role_required(PortalRole.ADMIN)
+def set_nmbrs_feature(domain_id):
+    """Switch the Payroll connection – Nmbrs feature for all of the domain's administrations."""
+    domain = load_domain(domain_id)
+    form = NmbrsFeatureForm()
+    if not form.validate_on_submit():
+        abort(400)
+    structure.set_domain_nmbrs_feature(domain, form.enabled.data)
+    db.session.commit()
+    state = "on" if domain.nmbrs_enabled else "off"
+    flash(f"Payroll connection – Nmbrs is {state} for all administrations of {domain.name}.")
+    return redirect(url_for("domains.show", domain_id=domain.id), 303)
+
+
+@bp.post("/<int:domain_id>/members")
+@portal_role_required(PortalRole.ADMIN)
+def set_member(domain_id):
+    """Give a user of the portal a set of roles in the domain."""
+    domain = load_domain(domain_id)
+    form = _member_form(domain)
+    if form.validate_on_submit():
+        user = db.session.get(User, form.user_id.data)
+        structure.set_member_roles(domain, user, {DomainRole(r) for r in form.roles.data})
+        db.session.commit()
+        flash(f"Roles of {user.email} in {domain.name} saved.")
+        return redirect(url_for("domains.show", domain_id=domain.id) + "#members", 303)
+    return _render_show(domain, member_form=form, status=422)
+
+
+def _member_form(domain, **kwargs):
+    form = MemberForm(**kwargs)
+    users = db.session.scalars(
+        select(User).where(User.portal_id == domain.portal_id).order_by(User.email)
+    )
+    form.user_id.choices = [SelectChoice(user.id, user.email) for user in users]
+    return form
+
+
+def _members_by_user(domain):
+    members: dict = {}
+    for membership in domain.memberships:
+        members.setdefault(membership.user, []).append(membership.role)
+    return sorted(
+        ((user, sorted(roles, key=lambda r: r.label)) for user, roles in members.items()),
+        key=lambda pair: pair[0].email,
+    )

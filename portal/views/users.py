@@ -1,0 +1,93 @@
+"""Users of the portal (Portal administrator only): create users, set portal roles."""
+
+from flask import Blueprint, flash, redirect, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import EmailField, PasswordField, SelectChoice, SelectField
+from wtforms.validators import DataRequired, Email
+
+from portal.authz import load_portal_user, portal_role_required
+from portal.extensions import db
+from portal.htmx import render
+from portal.models import PortalRole, User
+from portal.services import accounts
+
+bp = Blueprint("users", __name__, url_prefix="/users")
+
+ROLE_CHOICES = [SelectChoice("", "No portal role")] + [
+    SelectChoice(role.value, role.label) for role in PortalRole
+]
+
+
+class UserForm(FlaskForm):
+    email = EmailField("E-mail", validators=[DataRequired("Enter an e-mail address."),
+                                             Email("Enter a valid e-mail address.")])
+    password = PasswordField(
+        "Initial password", validators=[DataRequired("Enter an initial password.")],
+        description=f"At least {accounts.MIN_PASSWORD_LENGTH} characters; the user can change it.",
+        render_kw={"autocomplete": "new-password"},
+    )
+    portal_role = SelectField("Portal role", choices=ROLE_CHOICES)
+
+
+class RoleForm(FlaskForm):
+    portal_role = SelectField("Portal role", choices=ROLE_CHOICES)
+
+
+def _role(value: str) -> PortalRole | None:
+    return PortalRole(value) if value else None
+
+
+@bp.before_request
+@portal_role_required(PortalRole.ADMIN)
+def _only_portal_admins():
+    """Every route of this blueprint is for Portal administrators."""
+
+
+@bp.get("")
+def index():
+    """All users of my portal with their portal role."""
+    return _render_index(UserForm(formdata=None))
+
+
+def _render_index(form, status=200):
+    users = db.session.scalars(
+        select(User).where(User.portal_id == current_user.portal_id).order_by(User.email)
+    ).all()
+    return render("users/index.html", "users/_create_form.html", status, users=users, form=form,
+                  role_forms={u.id: RoleForm(formdata=None, portal_role=u.portal_role or "")
+                              for u in users})
+
+
+@bp.post("")
+def create():
+    """Create a user with an initial password and a portal role."""
+    form = UserForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.create_user(current_user.portal, form.email.data, form.password.data,
+                                        _role(form.portal_role.data))
+        except accounts.AccountError as error:
+            field = form.password if "characters" in str(error) else form.email
+            field.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(f"User {user.email} created.")
+            return redirect(url_for("users.index"), 303)
+    return _render_index(form, 422)
+
+
+@bp.post("/<int:user_id>/role")
+def set_role(user_id):
+    """Change a user's portal role."""
+    user = load_portal_user(user_id)
+    form = RoleForm()
+    if form.validate_on_submit():
+        if user.id == current_user.id and form.portal_role.data != PortalRole.ADMIN.value:
+            flash("You cannot remove your own Portal administrator role.", "error")
+        else:
+            accounts.set_portal_role(user, _role(form.portal_role.data))
+            db.session.commit()
+            flash(f"Portal role of {user.email} saved.")
+    return redirect(url_for("users.index"), 303)

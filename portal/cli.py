@@ -171,7 +171,9 @@ def rotate_keys_command():
 
 
 def register_commands(app):
-    for command in (create_user_command, enable_feature_command, create_domain_command,
+    from jobs.worker import worker_command
+
+    for command in (worker_command, create_user_command, enable_feature_command, create_domain_command,
                     create_administration_command, seed_demo_command, generate_key_command,
                     rotate_keys_command):
         app.cli.add_command(command)

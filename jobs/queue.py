@@ -1,0 +1,39 @@
+"""Queues and enqueueing: one place that knows how jobs are put on Redis."""
+
+from flask import current_app
+from redis import Redis
+from rq import Queue
+from rq.job import Job
+from rq.serializers import JSONSerializer
+
+QUEUE_NAMES = ("imports", "default")  # in priority order
+
+
+def redis_connection() -> Redis:
+    return Redis.from_url(current_app.config["REDIS_URL"])
+
+
+def get_queue(name: str = "default", connection: Redis | None = None) -> Queue:
+    # JSON, not pickle: whoever can write to Redis must not be able to run code in workers.
+    return Queue(name, connection=connection or redis_connection(), serializer=JSONSerializer,
+                 job_class=AppContextJob)
+
+
+class AppContextJob(Job):
+    """A job that runs inside the Flask app context of the worker that performs it."""
+
+    flask_app = None  # set by the worker command
+
+    def perform(self):
+        app = type(self).flask_app
+        if app is None:
+            return super().perform()
+        with app.app_context():
+            from portal.extensions import db
+
+            # The work horse is a fork: never reuse the parent's pooled connections.
+            db.engine.dispose(close=False)
+            try:
+                return super().perform()
+            finally:
+                db.session.remove()

@@ -1,0 +1,31 @@
+"""The `flask --app app worker` command: an RQ worker whose jobs run in the app context."""
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from rq import Worker
+from rq.serializers import JSONSerializer
+
+from jobs.queue import QUEUE_NAMES, AppContextJob, get_queue, redis_connection
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+@click.option("--scheduler/--no-scheduler", default=True, show_default=True,
+              help="Run RQ's scheduler (needed for retries with a delay and daily imports).")
+@with_appcontext
+def worker_command(burst, scheduler):
+    """Process import jobs until stopped."""
+    AppContextJob.flask_app = current_app._get_current_object()
+    connection = redis_connection()
+    queues = [get_queue(name, connection) for name in QUEUE_NAMES]
+    worker = Worker(
+        queues,
+        connection=connection,
+        serializer=JSONSerializer,
+        job_class=AppContextJob,
+        # A killed worker's job is found again within minutes, not the default quarter hour.
+        worker_ttl=60,
+        maintenance_interval=60,
+    )
+    worker.work(burst=burst, with_scheduler=scheduler)

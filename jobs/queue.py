@@ -19,6 +19,21 @@ def get_queue(name: str = "default", connection: Redis | None = None) -> Queue:
                  job_class=AppContextJob)
 
 
+def in_app_context(callback):
+    """Run an RQ callback (on_failure…) inside the worker's app context, like the jobs."""
+    from functools import wraps
+
+    @wraps(callback)
+    def wrapped(*args, **kwargs):
+        app = AppContextJob.flask_app
+        if app is None:
+            return callback(*args, **kwargs)
+        with app.app_context():
+            return callback(*args, **kwargs)
+
+    return wrapped
+
+
 class AppContextJob(Job):
     """A job that runs inside the Flask app context of the worker that performs it."""
 

@@ -28,4 +28,8 @@ def worker_command(burst, scheduler):
         worker_ttl=60,
         maintenance_interval=60,
     )
+    if scheduler:
+        from jobs.dispatch import ensure_dispatch_scheduled
+
+        ensure_dispatch_scheduled()
     worker.work(burst=burst, with_scheduler=scheduler)

@@ -1,0 +1,53 @@
+"""The daily dispatcher: queue one import per administration that is due today."""
+
+from datetime import date, datetime, time, timedelta
+
+from flask import current_app
+from rq.exceptions import DuplicateJobError
+from sqlalchemy import select
+
+from jobs.enqueue import start_automatic_import
+from jobs.queue import get_queue
+from portal.extensions import db
+from portal.models import Portal
+from portal.services.effective_settings import effective_settings_for_all
+
+
+def due_administrations(today: date) -> list[int]:
+    """Administrations with a payroll contract, automatic import on, and today in their window."""
+    due = []
+    for portal in db.session.scalars(select(Portal).where(Portal.nmbrs_enabled)):
+        for administration_id, settings in effective_settings_for_all(portal).items():
+            if settings.auto_import_enabled and settings.in_window(today):
+                due.append(administration_id)
+    return sorted(due)
+
+
+def dispatch_daily_imports(day: str | None = None) -> int:
+    """Queue today's imports and schedule tomorrow's dispatch; returns how many were queued."""
+    today = date.fromisoformat(day) if day else date.today()
+    queued = sum(1 for administration_id in due_administrations(today)
+                 if start_automatic_import(administration_id, today) is not None)
+    schedule_dispatch(today + timedelta(days=1))
+    return queued
+
+
+def dispatch_time() -> time:
+    return time.fromisoformat(current_app.config.get("IMPORT_DISPATCH_TIME", "06:00"))
+
+
+def schedule_dispatch(day: date) -> None:
+    """Put the dispatcher of `day` in RQ's scheduler (once: the job id is the date)."""
+    when = datetime.combine(day, dispatch_time())
+    try:
+        get_queue("default").enqueue_at(when, dispatch_daily_imports, day.isoformat(),
+                                        job_id=f"dispatch-{day:%Y%m%d}", unique=True)
+    except DuplicateJobError:
+        pass
+
+
+def ensure_dispatch_scheduled(now: datetime | None = None) -> None:
+    """Called when a worker starts: the next dispatch is always in the schedule."""
+    now = now or datetime.now()
+    day = now.date() if now.time() < dispatch_time() else now.date() + timedelta(days=1)
+    schedule_dispatch(day)

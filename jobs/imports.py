@@ -1,0 +1,221 @@
+"""Import jobs. Each takes ids only, looks everything up itself and runs in an app context.
+
+The job writes the outcome to its ImportRun row itself; RQ's `on_failure` callback is only the
+backstop for deaths the job cannot see (a killed worker, a timeout).
+"""
+
+import logging
+from datetime import date
+
+from flask import current_app
+from rq import get_current_job
+
+from jobs.queue import in_app_context
+
+from portal.extensions import db
+from portal.models import Administration, ImportRun, ImportStatus
+from portal.models._common import utcnow
+from portal.nmbrs.client import NmbrsClient
+from portal.nmbrs.errors import InvalidCredentials, NmbrsError
+from portal.services import effective_settings as settings_service
+from portal.services import tasks
+from portal.services.importer import AdministrationImporter, ImportStopped, Problem, nmbrs_problem
+from portal.services.import_progress import Progress
+from portal.services.nmbrs_directory import Directory, redis_connection, round_key
+
+log = logging.getLogger(__name__)
+
+
+def import_administration(import_run_id: int, day: str) -> dict:
+    """The automatic import of one administration for the month of `day`."""
+    today = date.fromisoformat(day)
+
+    def work(importer, settings):
+        documents = enabled_documents(settings)
+        importer.import_month(today, documents, settings.import_late_runs)
+
+    return _perform(import_run_id, work, round_key(today=today))
+
+
+def manual_import(import_run_id: int) -> dict:
+    """A manual import of chosen runs and document types (the ImportRun's request)."""
+
+    def work(importer, _settings):
+        request = importer_request(import_run_id)
+        importer.import_selected_runs(request["year"], set(request.get("run_ids", [])),
+                                      set(request.get("documents", [])))
+
+    return _perform(import_run_id, work, round_key(manual_import_id=import_run_id),
+                    require_auto=False)
+
+
+def import_employees(import_run_id: int) -> dict:
+    """Import all employees of the administration's Nmbrs company (create, or update by BSN)."""
+    return _perform(import_run_id, lambda importer, _s: importer.import_all_employees(),
+                    round_key(manual_import_id=import_run_id), require_auto=False)
+
+
+def retrieve_work_costs(import_run_id: int) -> dict:
+    """Retrieve the WKR payroll balance (fiscal wage per period) of the requested year."""
+    from portal.services.work_costs import store_work_costs
+
+    def work(importer, _settings):
+        year = importer_request(import_run_id)["year"]
+        store_work_costs(importer, year)
+
+    return _perform(import_run_id, work, round_key(manual_import_id=import_run_id),
+                    require_auto=False)
+
+
+def enabled_documents(settings) -> set[str]:
+    wanted = {
+        "journal": settings.import_journals,
+        "payslips": settings.import_payslips,
+        "tax_assessments": settings.import_tax_assessments,
+    }
+    return {name for name, on in wanted.items() if on}
+
+
+def importer_request(import_run_id: int) -> dict:
+    return db.session.get(ImportRun, import_run_id).request or {}
+
+
+# -- the common frame of every import job --------------------------------------------------
+
+
+def _perform(import_run_id: int, work, round_name: str, require_auto: bool = True) -> dict:
+    import_run = db.session.get(ImportRun, import_run_id)
+    if import_run is None or import_run.status.finished:
+        return {"skipped": True}  # already done (a duplicate delivery) or deleted
+    administration = import_run.administration
+    _mark_running(import_run)
+    settings = settings_service.effective_settings(administration)
+    if not settings.connected or (require_auto and settings.paused):
+        return _finish(import_run, ImportStatus.FAILED,
+                       error="The Nmbrs link is not connected or its credentials were rejected.")
+    try:
+        importer = _importer_for(administration, settings, import_run, round_name)
+        work(importer, settings)
+    except ImportStopped as stopped:
+        db.session.rollback()
+        _raise_task(administration, stopped.problem, import_run.id)
+        return _finish(import_run, ImportStatus.FAILED, error=stopped.problem.message)
+    except InvalidCredentials as error:
+        db.session.rollback()
+        settings_service.mark_credentials_rejected(settings.credentials_id)
+        _raise_credentials_task(administration, settings, error, import_run.id)
+        return _finish(import_run, ImportStatus.FAILED, error=str(error))
+    except NmbrsError as error:
+        db.session.rollback()
+        if error.transient and _retries_left():
+            _requeued(import_run, str(error))
+            raise  # RQ retries it with backoff
+        _raise_task(administration, nmbrs_problem(error, administration), import_run.id)
+        _finish(import_run, ImportStatus.FAILED, error=str(error))
+        if error.transient:
+            raise  # loud in RQ's failed registry too
+        return {"failed": str(error)}
+    return _succeeded(import_run, importer)
+
+
+def _importer_for(administration, settings, import_run, round_name) -> AdministrationImporter:
+    username, token = settings_service.credentials_for(settings.credentials_id)
+    redis = redis_connection()
+    client = NmbrsClient.from_config(current_app.config, username, token, redis=redis)
+    directory = Directory(client, settings.credentials_id, round_name, redis)
+    subdomain = directory.subdomain()
+    if client.domain is None:
+        client = NmbrsClient.from_config(current_app.config, username, token, domain=subdomain,
+                                         redis=redis)
+        directory.client = client
+    return AdministrationImporter(administration, client, directory=directory,
+                                  import_run_id=import_run.id,
+                                  progress=Progress(import_run.id))
+
+
+def _succeeded(import_run: ImportRun, importer: AdministrationImporter) -> dict:
+    administration = import_run.administration
+    for problem in importer.result.problems:
+        _raise_task(administration, problem, import_run.id)
+    raised = {problem.cause for problem in importer.result.problems}
+    tasks.resolve_tasks(administration, keep_causes=raised)
+    summary = dict(importer.result.summary)
+    status = ImportStatus.SUCCEEDED
+    _finish(import_run, status, summary=summary,
+            error="; ".join(p.message for p in importer.result.problems) or None)
+    return summary
+
+
+def _mark_running(import_run: ImportRun) -> None:
+    import_run.status = ImportStatus.RUNNING
+    import_run.started_at = utcnow()
+    job = get_current_job()
+    if job is not None:
+        import_run.job_id = job.id
+    db.session.commit()
+
+
+def _requeued(import_run: ImportRun, reason: str) -> None:
+    import_run.status = ImportStatus.QUEUED
+    import_run.error = f"Retrying: {reason}"
+    db.session.commit()
+
+
+def _finish(import_run: ImportRun, status: ImportStatus, summary=None, error=None) -> dict:
+    import_run.status = status
+    import_run.finished_at = utcnow()
+    if summary is not None:
+        import_run.summary = summary
+    import_run.error = error
+    db.session.commit()
+    log.info("import %s of administration %s: %s", import_run.id, import_run.administration_id,
+             status.value)
+    return {"status": status.value, **(summary or {})}
+
+
+def _retries_left() -> bool:
+    job = get_current_job()
+    return bool(job is not None and job.retries_left)
+
+
+def _raise_task(administration: Administration, problem: Problem, import_run_id: int) -> None:
+    tasks.raise_task(administration, cause=problem.cause, title=problem.title,
+                     message=problem.message, links=list(problem.links),
+                     import_run_id=import_run_id)
+    db.session.commit()
+
+
+def _raise_credentials_task(administration, settings, error, import_run_id) -> None:
+    from portal.services.links import path
+
+    scope = settings.credentials_source
+    problem = Problem(
+        cause=f"credentials.invalid:{settings.credentials_id}",
+        title="Nmbrs refused the credentials; automatic imports are paused.",
+        message=(f"The Nmbrs credentials of the {scope} (user {settings.username}) were "
+                 f"rejected while importing \"{administration.name}\". {error} Automatic imports "
+                 "that use these credentials are paused until they are changed."),
+        links=(("Nmbrs settings", path("nmbrs_settings.index")),),
+    )
+    target = administration if scope == "administration" else None
+    tasks.raise_task(target, portal=administration.domain.portal, cause=problem.cause,
+                     title=problem.title, message=problem.message, links=list(problem.links),
+                     import_run_id=import_run_id)
+    db.session.commit()
+
+
+@in_app_context
+def import_job_failed(job, connection, exc_type, exc_value, traceback) -> None:
+    """RQ's backstop: a job that died (killed worker, timeout) with no retries left."""
+    if job.retries_left:
+        return  # RQ will run it again
+    import_run_id = (job.kwargs or {}).get("import_run_id") or (job.args or [None])[0]
+    import_run = db.session.get(ImportRun, import_run_id) if import_run_id else None
+    if import_run is None or import_run.status.finished:
+        return
+    reason = f"The import stopped unexpectedly ({exc_type.__name__ if exc_type else 'unknown'})."
+    _raise_task(import_run.administration, Problem(
+        cause="import.died", title="Importing payroll documents failed.",
+        message=f'Administration: "{import_run.administration.name}". {reason} Start the '
+                "import again from the administration's page."), import_run.id)
+    _finish(import_run, ImportStatus.FAILED, error=reason)

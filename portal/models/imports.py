@@ -1,0 +1,86 @@
+"""Import bookkeeping: the Nmbrs company an administration is linked to, and each import run."""
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.extensions import db
+from portal.models._common import utcnow
+from portal.models.accounts import User, _enum
+from portal.models.structure import Administration
+
+
+class CompanyLink(db.Model):
+    """The Nmbrs company of an administration: matched by name and number, or chosen by hand."""
+
+    __tablename__ = "nmbrs_company_link"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    administration_id: Mapped[int] = mapped_column(ForeignKey("administration.id"), unique=True)
+    company_id: Mapped[int]
+    company_name: Mapped[str] = mapped_column(String(200))
+    company_number: Mapped[str] = mapped_column(String(20))
+    chosen_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    linked_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    administration: Mapped[Administration] = relationship()
+    chosen_by: Mapped[User | None] = relationship()
+
+    @property
+    def chosen_by_hand(self) -> bool:
+        return self.chosen_by_id is not None
+
+
+class ImportStatus(enum.StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+    @property
+    def finished(self) -> bool:
+        return self in (ImportStatus.SUCCEEDED, ImportStatus.FAILED)
+
+
+ACTIVE_STATUSES = (ImportStatus.QUEUED.value, ImportStatus.RUNNING.value)
+
+
+class ImportRun(db.Model):
+    """One import job for one administration: what it was asked, what it did, how it ended."""
+
+    __tablename__ = "import_run"
+    __table_args__ = (
+        Index("ix_import_run_administration_created", "administration_id", "created_at"),
+        # At most one queued or running import of a kind per administration.
+        Index("uq_import_run_active", "administration_id", "kind", unique=True,
+              sqlite_where=text("status IN ('queued', 'running')"),
+              postgresql_where=text("status IN ('queued', 'running')")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    administration_id: Mapped[int] = mapped_column(ForeignKey("administration.id"))
+    # automatic | manual | employees | work-costs
+    kind: Mapped[str] = mapped_column(String(20))
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    status: Mapped[ImportStatus] = mapped_column(
+        _enum(ImportStatus, "import_status"), default=ImportStatus.QUEUED)
+    # What was asked: {"year": 2026, "run_ids": [...], "documents": ["journal", ...]}
+    request: Mapped[dict] = mapped_column(JSON, default=dict)
+    documents_total: Mapped[int] = mapped_column(default=0)
+    documents_done: Mapped[int] = mapped_column(default=0)
+    # What happened: {"journal": 2, "payslip": 6, "employees_created": 1, ...}
+    summary: Mapped[dict] = mapped_column(JSON, default=dict)
+    error: Mapped[str | None] = mapped_column(Text)
+    job_id: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+
+    administration: Mapped[Administration] = relationship()
+    requested_by: Mapped[User | None] = relationship()
+
+    @property
+    def automatic(self) -> bool:
+        return self.kind == "automatic"

@@ -1,0 +1,404 @@
+"""Importing payroll documents from Nmbrs into one administration, exactly once.
+
+Every document has a unique key (administration, run, type, employee or declaration), so an
+import can be repeated, or follow another, without duplicating anything. The documents of one
+run are fetched first and then written in one transaction: a worker killed halfway leaves no
+half-imported run, and the next attempt completes it.
+"""
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import (
+    AnnualStatement,
+    CompanyLink,
+    Employee,
+    JournalEntry,
+    JournalLine,
+    PayrollRun,
+    PaySlip,
+    TaxAssessment,
+)
+from portal.nmbrs.errors import NmbrsError
+from portal.services import document_store, matching
+from portal.services.import_progress import Progress
+from portal.services.periods import last_day_of_period, month_of_period, period_label, previous_month
+
+JOURNAL, PAYSLIPS, TAX_ASSESSMENTS, ANNUAL_STATEMENTS = (
+    "journal", "payslips", "tax_assessments", "annual_statements")
+DOCUMENT_LABELS = {
+    JOURNAL: "Payroll journal entries",
+    PAYSLIPS: "Pay slips",
+    TAX_ASSESSMENTS: "Payroll tax assessment",
+    ANNUAL_STATEMENTS: "Annual statements",
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something the portal administrator must fix; becomes a task."""
+
+    cause: str
+    title: str
+    message: str
+    links: tuple[tuple[str, str], ...] = ()
+
+
+class ImportStopped(Exception):
+    """The administration's import cannot continue; `problem` says why and what to do."""
+
+    def __init__(self, problem: Problem):
+        super().__init__(problem.message)
+        self.problem = problem
+
+
+@dataclass
+class ImportResult:
+    summary: Counter = field(default_factory=Counter)
+    problems: list[Problem] = field(default_factory=list)
+
+
+class AdministrationImporter:
+    """Imports the documents of one administration with one Nmbrs client."""
+
+    def __init__(self, administration, client, directory=None, import_run_id=None,
+                 progress: Progress | None = None):
+        self.administration = administration
+        self.client = client
+        self.directory = directory
+        self.import_run_id = import_run_id
+        self.progress = progress or Progress(None)
+        self.result = ImportResult()
+        self._nmbrs_employees = None
+
+    # -- which company -------------------------------------------------------------------
+
+    def company_id(self) -> int:
+        """The linked Nmbrs company, matched by name and number the first time."""
+        link = db.session.scalar(
+            select(CompanyLink).where(CompanyLink.administration_id == self.administration.id))
+        if link is None:
+            link = self._match_company()
+        return link.company_id
+
+    def _match_company(self) -> CompanyLink:
+        domain_name = self.administration.domain.name
+        debtor = matching.find_debtor(self.directory.debtors(), domain_name)
+        if debtor is None:
+            raise ImportStopped(self._no_match(
+                "debtor.not-found",
+                f'No Nmbrs debtor is named "{domain_name}". Rename the debtor in Nmbrs to the '
+                "domain name, or choose the Nmbrs company on the administration's page."))
+        company = matching.find_company(self.directory.companies(debtor.id), self.administration)
+        if company is None:
+            raise ImportStopped(self._no_match(
+                "company.not-found",
+                f'Debtor "{debtor.name}" has no Nmbrs company named "{self.administration.name}" '
+                f"with company number {self.administration.relation_code}. Make the name and "
+                "relation code equal to the company in Nmbrs, or choose the Nmbrs company on the "
+                "administration's page."))
+        link = CompanyLink(administration_id=self.administration.id, company_id=company.id,
+                           company_name=company.name, company_number=str(company.number))
+        db.session.add(link)
+        db.session.commit()
+        return link
+
+    def _no_match(self, cause: str, advice: str) -> Problem:
+        from portal.services.links import path
+
+        return Problem(
+            cause=cause,
+            title="Importing payroll documents failed.",
+            message=f'Administration: "{self.administration.name}". {advice}',
+            links=(("Choose the Nmbrs company",
+                    path("administrations.show", administration_id=self.administration.id)
+                    + "#nmbrs-company"),),
+        )
+
+    # -- runs ----------------------------------------------------------------------------
+
+    def runs_of_year(self, year: int):
+        return sorted(self.client.runs(self.company_id(), year), key=lambda r: r.number)
+
+    def import_month(self, today: date, documents: set[str], include_late_runs: bool) -> None:
+        """The automatic import: this month's runs (and earlier ones never imported, if wanted)."""
+        company_id = self.company_id()
+        for run in self.runs_of_year(today.year):
+            month = month_of_period(run.period_end)
+            is_current = month == today.month
+            if is_current or (include_late_runs and month < today.month
+                              and not self.run_fully_imported(run, documents)):
+                self.import_run(company_id, run, documents)
+        if TAX_ASSESSMENTS in documents:
+            # A month's declaration is ready only after the month: look at last month's too.
+            periods = {(today.year, today.month), previous_month(today.year, today.month)}
+            self.import_tax_assessments(company_id, periods)
+
+    def import_selected_runs(self, year: int, run_ids: set[int], documents: set[str]) -> None:
+        """The manual import of chosen runs and document types."""
+        company_id = self.company_id()
+        runs = [run for run in self.runs_of_year(year) if run.id in run_ids]
+        self.progress.expect(len(runs))
+        for run in runs:
+            self.import_run(company_id, run, documents - {TAX_ASSESSMENTS, ANNUAL_STATEMENTS})
+            if TAX_ASSESSMENTS in documents:
+                self.import_tax_assessments(
+                    company_id, {(year, month_of_period(p))
+                                 for p in range(run.period_start, run.period_end + 1)})
+            self.progress.advance()
+        if ANNUAL_STATEMENTS in documents:
+            self.import_annual_statements(company_id, year)
+
+    def run_fully_imported(self, run, documents: set[str]) -> bool:
+        stored = self._stored_run(run.id)
+        if stored is None:
+            return False
+        if JOURNAL in documents and not self._has_journal(stored.id):
+            return False
+        return PAYSLIPS not in documents or self._has_payslips(stored.id)
+
+    def import_run(self, company_id: int, run, documents: set[str]) -> None:
+        """Fetch the run's missing documents, then write them in one transaction."""
+        stored = self._stored_run(run.id)
+        journal = None
+        if JOURNAL in documents and not (stored and self._has_journal(stored.id)):
+            journal = self._fetch_journal(company_id, run)
+        slips = self._fetch_payslips(company_id, run, stored) if PAYSLIPS in documents else []
+        if journal is None and not slips:
+            return
+        try:
+            stored = stored or self._add_run(run)
+            if journal is not None:
+                self._add_journal(stored, run, journal)
+            for employee, stored_file in slips:
+                self._add_payslip(stored, run, employee, stored_file)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            raise
+
+    def _stored_run(self, nmbrs_run_id: int) -> PayrollRun | None:
+        return db.session.scalar(select(PayrollRun).where(
+            PayrollRun.administration_id == self.administration.id,
+            PayrollRun.nmbrs_run_id == nmbrs_run_id))
+
+    def _add_run(self, run) -> PayrollRun:
+        stored = PayrollRun(administration_id=self.administration.id, nmbrs_run_id=run.id,
+                            year=run.year, number=run.number, period_start=run.period_start,
+                            period_end=run.period_end, description=run.description or "")
+        db.session.add(stored)
+        db.session.flush()
+        return stored
+
+    # -- journal entries -----------------------------------------------------------------
+
+    def _has_journal(self, payroll_run_id: int) -> bool:
+        return db.session.scalar(select(JournalEntry.id).where(
+            JournalEntry.payroll_run_id == payroll_run_id)) is not None
+
+    def _fetch_journal(self, company_id: int, run):
+        journal = self.client.journal(company_id, run.id, run.year)
+        if journal is None or not journal.lines:
+            return None
+        if not journal.is_balanced:
+            self._problem(
+                f"journal.unbalanced:{run.id}", "Importing the payroll journal entry failed.",
+                f'{self._where(run)} Debit {journal.total_debit} and credit '
+                f"{journal.total_credit} differ, so the entry was not booked. Correct the run's "
+                "journal in Nmbrs and import it again.")
+            return None
+        return journal
+
+    def _add_journal(self, stored: PayrollRun, run, journal) -> None:
+        entry = JournalEntry(
+            administration_id=self.administration.id, payroll_run_id=stored.id,
+            booking_date=last_day_of_period(run.year, run.period_end),
+            description=f"Payroll journal {period_label(run.year, run.period_end)}",
+            import_run_id=self.import_run_id,
+            lines=[JournalLine(position=i, account=line.account,
+                               description=line.description or "",
+                               cost_center=line.cost_center or "",
+                               debit=_cents(line.debit), credit=_cents(line.credit))
+                   for i, line in enumerate(journal.lines, start=1)],
+        )
+        db.session.add(entry)
+        self.result.summary["journal entries"] += 1
+
+    # -- pay slips -----------------------------------------------------------------------
+
+    def _has_payslips(self, payroll_run_id: int) -> bool:
+        return db.session.scalar(select(PaySlip.id).where(
+            PaySlip.payroll_run_id == payroll_run_id)) is not None
+
+    def _fetch_payslips(self, company_id: int, run, stored: PayrollRun | None):
+        """Download each missing pay slip to the document store; return (employee, file)."""
+        have = set()
+        if stored is not None:
+            have = set(db.session.scalars(select(PaySlip.employee_id).where(
+                PaySlip.payroll_run_id == stored.id)))
+        fetched = []
+        for member in self.client.run_employees(company_id, run.id, run.year):
+            employee = self._employee(company_id, member, run)
+            if employee is None or employee.id in have:
+                continue
+            slip = self.client.payslip(member.employee_id, company_id, run.id, run.year)
+            if slip is None:
+                continue
+            fetched.append((employee, document_store.save_pdf(slip.pdf)))
+        return fetched
+
+    def _add_payslip(self, stored: PayrollRun, run, employee: Employee, stored_file) -> None:
+        db.session.add(PaySlip(
+            administration_id=self.administration.id, payroll_run_id=stored.id,
+            employee_id=employee.id, booking_date=last_day_of_period(run.year, run.period_end),
+            storage_key=stored_file.key, size=stored_file.size, sha256=stored_file.sha256,
+            import_run_id=self.import_run_id))
+        self.result.summary["pay slips"] += 1
+
+    # -- employees -----------------------------------------------------------------------
+
+    def _employee(self, company_id: int, member, run) -> Employee | None:
+        """Our employee with the run member's number, created or updated from Nmbrs if needed."""
+        employee = db.session.scalar(select(Employee).where(
+            Employee.administration_id == self.administration.id,
+            Employee.number == member.employee_number))
+        if employee is not None:
+            return employee
+        details = self.nmbrs_employees(company_id).get(member.employee_number)
+        if details is None:
+            self._problem(
+                f"payslip.unknown-employee:{member.employee_number}",
+                "Importing the pay slip failed.",
+                f"{self._where(run)} Employee {member.employee_number} is unknown in this "
+                "administration and Nmbrs sent no personal data for it — import the employees "
+                "from Nmbrs, or check the employee number.",
+                (("Employees", self._admin_path() + "#employees"),))
+            return None
+        employee, _created = self.upsert_employee(details)
+        db.session.flush()
+        return employee
+
+    def nmbrs_employees(self, company_id: int) -> dict:
+        if self._nmbrs_employees is None:
+            self._nmbrs_employees = {e.number: e for e in self.client.employees(company_id)}
+        return self._nmbrs_employees
+
+    def upsert_employee(self, details) -> tuple[Employee, bool]:
+        """Create the employee, or update the one with the same BSN (Yuki's rule)."""
+        ours = db.session.scalars(select(Employee).where(
+            Employee.administration_id == self.administration.id)).all()
+        by_number = next((e for e in ours if e.number == details.number), None)
+        by_bsn = next((e for e in ours if details.bsn and e.bsn == details.bsn), None)
+        employee = by_number or by_bsn
+        created = employee is None
+        if created:
+            employee = Employee(administration_id=self.administration.id)
+            db.session.add(employee)
+        employee.number = details.number
+        employee.name = details.name
+        employee.street, employee.house_number = details.street, details.house_number
+        employee.postal_code, employee.city = details.postal_code, details.city
+        employee.iban = details.iban or employee.iban
+        employee.bsn = details.bsn or employee.bsn
+        self.result.summary["employees created" if created else "employees updated"] += 1
+        return employee, created
+
+    def import_all_employees(self) -> None:
+        """Create every Nmbrs employee of the company here, or update it (matched by BSN)."""
+        for details in self.nmbrs_employees(self.company_id()).values():
+            self.upsert_employee(details)
+            db.session.flush()
+        db.session.commit()
+
+    # -- payroll tax assessments ---------------------------------------------------------
+
+    def import_tax_assessments(self, company_id: int, periods: set[tuple[int, int]]) -> None:
+        years = {year for year, _ in periods}
+        for year in sorted(years):
+            for declaration in self.client.wage_tax_declarations(company_id, year):
+                if (declaration.year, declaration.period) in periods:
+                    self._import_declaration(company_id, declaration)
+
+    def _import_declaration(self, company_id: int, declaration) -> None:
+        exists = db.session.scalar(select(TaxAssessment.id).where(
+            TaxAssessment.administration_id == self.administration.id,
+            TaxAssessment.nmbrs_declaration_id == declaration.id))
+        if exists:
+            return
+        document = self.client.wage_tax_xml(declaration.id, company_id)
+        end = declaration.period_end or last_day_of_period(declaration.year, declaration.period)
+        start = declaration.period_start or end.replace(day=1)
+        db.session.add(TaxAssessment(
+            administration_id=self.administration.id, nmbrs_declaration_id=declaration.id,
+            year=declaration.year, period=declaration.period,
+            period_start=_as_date(start), period_end=_as_date(end), booking_date=_as_date(end),
+            total=_cents(declaration.total), payment_reference=declaration.payment_reference or "",
+            status=declaration.status or "", xml=document.xml if document else None,
+            import_run_id=self.import_run_id))
+        db.session.commit()
+        self.result.summary["payroll tax assessments"] += 1
+
+    # -- annual statements ---------------------------------------------------------------
+
+    def import_annual_statements(self, company_id: int, year: int) -> None:
+        have = set(db.session.scalars(select(AnnualStatement.employee_id).where(
+            AnnualStatement.administration_id == self.administration.id,
+            AnnualStatement.year == year)))
+        for details in self.nmbrs_employees(company_id).values():
+            employee, _ = self.upsert_employee(details)
+            db.session.flush()
+            if employee.id in have:
+                continue
+            statement = self.client.annual_statement(details.id, year)
+            if statement is None:
+                continue
+            stored = document_store.save_pdf(statement.pdf)
+            db.session.add(AnnualStatement(
+                administration_id=self.administration.id, employee_id=employee.id, year=year,
+                storage_key=stored.key, size=stored.size, sha256=stored.sha256,
+                import_run_id=self.import_run_id))
+            db.session.commit()
+            self.result.summary["annual statements"] += 1
+        db.session.commit()
+
+    # -- helpers -------------------------------------------------------------------------
+
+    def _where(self, run) -> str:
+        return (f'Administration: "{self.administration.name}". '
+                f'Run: "{period_label(run.year, run.period_end)}".')
+
+    def _admin_path(self) -> str:
+        from portal.services.links import path
+
+        return path("administrations.show", administration_id=self.administration.id)
+
+    def _problem(self, cause, title, message, links=()) -> None:
+        self.result.problems.append(Problem(cause, title, message, tuple(links)))
+
+
+def _cents(amount) -> Decimal:
+    return Decimal(amount or 0).quantize(Decimal("0.01"))
+
+
+def _as_date(value) -> date:
+    return value.date() if hasattr(value, "date") and callable(value.date) else value
+
+
+def nmbrs_problem(error: NmbrsError, administration) -> Problem:
+    """A task for an Nmbrs error that stopped an import."""
+    from portal.services.links import path
+
+    links = (("Nmbrs settings", path("nmbrs_settings.index")),)
+    return Problem(
+        cause=f"nmbrs.{type(error).__name__}",
+        title="Importing payroll documents failed.",
+        message=f'Administration: "{administration.name}". {error}',
+        links=links,
+    )
+
+

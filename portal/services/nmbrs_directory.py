@@ -1,0 +1,57 @@
+"""What Nmbrs knows about debtors and companies, fetched once per credentials and import round.
+
+An import round (a day of automatic imports, or one manual import) touches many
+administrations of the same credentials; they share one Environment_Get, one debtor list and
+one company list per debtor through this Redis cache instead of asking Nmbrs again.
+"""
+
+import json
+from dataclasses import asdict
+from datetime import date
+
+from flask import current_app
+from redis import Redis
+
+from portal.nmbrs.types import Company, Debtor
+
+ROUND_TTL_SECONDS = 6 * 3600
+
+
+class Directory:
+    def __init__(self, client, credentials_id: int, round_key: str, redis: Redis):
+        self.client = client
+        self.redis = redis
+        self.prefix = f"nmbrs-directory:{credentials_id}:{round_key}"
+
+    def subdomain(self) -> str:
+        """The environment's sub-domain (Environment_Get also verifies the credentials)."""
+        return self._cached("subdomain", lambda: self.client.verify().subdomain)
+
+    def debtors(self) -> list[Debtor]:
+        rows = self._cached("debtors", lambda: [asdict(d) for d in self.client.debtors()])
+        return [Debtor(**row) for row in rows]
+
+    def companies(self, debtor_id: int) -> list[Company]:
+        rows = self._cached(f"companies:{debtor_id}",
+                            lambda: [asdict(c) for c in self.client.companies(debtor_id)])
+        return [Company(**row) for row in rows]
+
+    def _cached(self, name: str, fetch):
+        key = f"{self.prefix}:{name}"
+        stored = self.redis.get(key)
+        if stored is not None:
+            return json.loads(stored)
+        value = fetch()
+        self.redis.set(key, json.dumps(value), ex=ROUND_TTL_SECONDS)
+        return value
+
+
+def round_key(today: date | None = None, manual_import_id: int | None = None) -> str:
+    """Automatic imports of one day form a round; a manual import is its own round."""
+    if manual_import_id is not None:
+        return f"manual-{manual_import_id}"
+    return f"day-{(today or date.today()).isoformat()}"
+
+
+def redis_connection() -> Redis:
+    return Redis.from_url(current_app.config["REDIS_URL"])

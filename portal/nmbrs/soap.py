@@ -174,20 +174,26 @@ class SoapTransport:
 
     def _read_answer(self, response: requests.Response, service: str,
                      operation: str) -> Element | None:
+        server_trouble = response.status_code >= 500 or response.status_code == 429
         try:
             body = self._soap_body(parse_xml(response.content))
         except UnexpectedAnswer:
-            if response.status_code >= 500 or response.status_code == 429:
-                raise NmbrsUnavailable(
-                    f"{NmbrsUnavailable.default_message} (HTTP {response.status_code})") from None
+            if server_trouble:
+                raise self._unavailable(response) from None
             raise
         fault = body.find(f"{{{SOAP_ENV}}}Fault")
         if fault is not None:
             raise fault_error(strip_namespaces(fault))
+        if server_trouble:
+            raise self._unavailable(response)
         if response.status_code != 200:
             raise UnexpectedAnswer(
                 f"{UnexpectedAnswer.default_message} (HTTP {response.status_code})")
         return self._result(body, service, operation)
+
+    @staticmethod
+    def _unavailable(response: requests.Response) -> NmbrsUnavailable:
+        return NmbrsUnavailable(f"{NmbrsUnavailable.default_message} (HTTP {response.status_code})")
 
     @staticmethod
     def _soap_body(root: Element) -> Element:

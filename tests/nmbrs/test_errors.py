@@ -215,6 +215,14 @@ def test_hostile_or_broken_answers_are_unexpected(rsps, body):
     assert len(rsps.calls) == 1 and sleeps == []
 
 
+def test_5xx_with_a_soap_envelope_but_no_fault_is_unavailable(rsps):
+    client, sleeps = client_with(max_attempts=2)
+    rsps.add(responses.POST, DEBTORS_URL, status=500, body=GOOD)
+    with pytest.raises(NmbrsUnavailable):
+        client.debtors()
+    assert len(rsps.calls) == 2 and len(sleeps) == 1
+
+
 def test_html_error_page_with_5xx_is_unavailable(rsps):
     client, _ = client_with(max_attempts=2)
     rsps.add(responses.POST, DEBTORS_URL, status=502, content_type="text/html",

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from xml.etree.ElementTree import Element
 
+from portal import demo_data
 from portal.nmbrs.sandbox import data as sandbox_data
 from portal.nmbrs.sandbox.data import SandboxCompany, SandboxData
 from portal.nmbrs.sandbox.pdf import simple_pdf
@@ -34,6 +35,7 @@ def nmbrs_fault(code: int, text: str) -> SandboxFault:
 
 
 def unknown_company() -> SandboxFault:
+    """Fault 2004, as Nmbrs answers for a company id it will not show."""
     return nmbrs_fault(2004, "Unauthorized access. You do not have the rights to this company; "
                              "make sure you have the correct CompanyID")
 
@@ -79,8 +81,7 @@ def _pdf_base64(lines: list[str]) -> str:
 
 
 def environment_get(world: SandboxData, params: dict) -> ResultContent:
-    from portal import demo_data
-
+    """DebtorService/Environment_Get: the demo sub-domain."""
     return [
         _text("Domain", f"{demo_data.SANDBOX_SUBDOMAIN}.nmbrs.nl"),
         _text("SubDomain", demo_data.SANDBOX_SUBDOMAIN),
@@ -94,6 +95,7 @@ def _text(tag: str, value: str) -> Element:
 
 
 def debtors_list(world: SandboxData, params: dict) -> ResultContent:
+    """DebtorService/List_GetAll: one debtor per demo domain."""
     return [node("Debtor", [("Id", d.id), ("Number", d.number), ("Name", d.name)])
             for d in world.debtors]
 
@@ -104,16 +106,19 @@ def _company_node(company: SandboxCompany) -> Element:
 
 
 def companies_all(world: SandboxData, params: dict) -> ResultContent:
+    """CompanyService/List_GetAll: every payroll company."""
     return [_company_node(c) for c in world.companies]
 
 
 def companies_by_debtor(world: SandboxData, params: dict) -> ResultContent:
+    """CompanyService/List_GetByDebtor: companies of one debtor (2009 if unknown)."""
     if world.debtor(params["DebtorId"]) is None:
         raise nmbrs_fault(2009, "Unauthorized access. You do not have the rights to this debtor")
     return [_company_node(c) for c in world.companies if c.debtor_id == params["DebtorId"]]
 
 
 def run_list(world: SandboxData, params: dict) -> ResultContent:
+    """CompanyService/Run_GetList: the company's runs of a year."""
     company = _company(world, params["CompanyId"])
     return [
         node("RunInfo", [("ID", r.id), ("Number", r.number), ("Year", r.year),
@@ -125,6 +130,7 @@ def run_list(world: SandboxData, params: dict) -> ResultContent:
 
 
 def run_employees(world: SandboxData, params: dict) -> ResultContent:
+    """CompanyService/Run_GetEmployeesByRunCompany: everyone is paid in every run."""
     company = _company(world, params["CompanyId"])
     if company.run(params["RunId"], params["Year"]) is None:
         return []
@@ -133,6 +139,7 @@ def run_employees(world: SandboxData, params: dict) -> ResultContent:
 
 
 def journal(world: SandboxData, params: dict) -> ResultContent:
+    """CompanyService/Journals_GetByRunCompany_v2: the run's journal XML string."""
     company = _company(world, params["CompanyId"])
     run = company.run(params["RunId"], params["intYear"])
     if run is None:
@@ -164,6 +171,7 @@ def _payslip_pdf(company: SandboxCompany, employee, run) -> str:
 
 
 def all_payslips(world: SandboxData, params: dict) -> ResultContent:
+    """CompanyService/SalaryDocuments_GetAllPayslipsPDFByRunCompany_v2: one PDF."""
     company = _company(world, params["CompanyId"])
     run = company.run(params["RunID"], params["intYear"])
     if run is None:
@@ -174,6 +182,7 @@ def all_payslips(world: SandboxData, params: dict) -> ResultContent:
 
 
 def employee_payslips(world: SandboxData, params: dict) -> ResultContent:
+    """CompanyService/SalaryDocuments_GetEmployeePayslipsPDFByRunCompany_v2."""
     company = _company(world, params["CompanyId"])
     employee = company.employee(params["EmployeeID"])
     if employee is None:
@@ -187,6 +196,7 @@ def employee_payslips(world: SandboxData, params: dict) -> ResultContent:
 
 
 def wage_tax_list(world: SandboxData, params: dict) -> ResultContent:
+    """CompanyService/WageTax_GetList: declarations of ended months."""
     company = _company(world, params["CompanyId"])
     if params["intYear"] != world.year:
         return []
@@ -203,6 +213,7 @@ def wage_tax_list(world: SandboxData, params: dict) -> ResultContent:
 
 
 def wage_tax_xml(world: SandboxData, params: dict) -> ResultContent:
+    """CompanyService/WageTax_GetXML: a small loonaangifte-like XML string."""
     company = _company(world, params["CompanyId"])
     declaration = next((d for d in sandbox_data.declarations(company, world.today)
                         if d.id == params["LoonaangifteID"]), None)
@@ -218,6 +229,7 @@ def wage_tax_xml(world: SandboxData, params: dict) -> ResultContent:
 
 
 def work_cost_list(world: SandboxData, params: dict) -> ResultContent:
+    """CompanyService/WorkCost_GetList: WKR figures per period."""
     company = _company(world, params["CompanyId"])
     if params["Year"] != world.year:
         return []
@@ -233,6 +245,7 @@ def work_cost_list(world: SandboxData, params: dict) -> ResultContent:
 
 
 def annual_statement(world: SandboxData, params: dict) -> ResultContent:
+    """EmployeeService/SalaryDocuments_GetAnnualStatementPDF (current year only)."""
     found = world.employee(params["EmployeeID"])
     if found is None:
         raise nmbrs_fault(2003, "Unauthorized access. You do not have the rights to this employee")
@@ -246,12 +259,14 @@ def annual_statement(world: SandboxData, params: dict) -> ResultContent:
 
 
 def employees_by_company(world: SandboxData, params: dict) -> ResultContent:
+    """EmployeeService/List_GetByCompany."""
     company = _company(world, params["CompanyId"])
     return [node("Employee", [("Id", e.id), ("Number", e.number),
                               ("DisplayName", e.display_name)]) for e in company.employees]
 
 
 def personal_info(world: SandboxData, params: dict) -> ResultContent:
+    """EmployeeService/PersonalInfo_GetAll_AllEmployeesByCompany."""
     company = _company(world, params["CompanyID"])
     items = []
     for e in company.employees:
@@ -267,6 +282,7 @@ def personal_info(world: SandboxData, params: dict) -> ResultContent:
 
 
 def addresses(world: SandboxData, params: dict) -> ResultContent:
+    """EmployeeService/Address_GetAll_AllEmployeesByCompany."""
     company = _company(world, params["CompanyID"])
     items = []
     for e in company.employees:
@@ -282,14 +298,15 @@ def addresses(world: SandboxData, params: dict) -> ResultContent:
 
 
 def bank_accounts(world: SandboxData, params: dict) -> ResultContent:
+    """EmployeeService/BankAccount_GetListCurrent."""
     found = world.employee(params["EmployeeId"])
     if found is None:
         raise nmbrs_fault(2003, "Unauthorized access. You do not have the rights to this employee")
     _, e = found
+    holder = " ".join(part for part in (f"{e.first_name[:1]}.", e.prefix, e.last_name) if part)
     return [node("BankAccount", [("Id", 1), ("Number", ""), ("Description", ""),
                                  ("IBAN", e.iban), ("BIC", ""), ("City", e.city),
-                                 ("Name", f"{e.first_name[:1]}. {e.prefix} {e.last_name}".replace("  ", " ")),
-                                 ("Type", "Standaard")])]
+                                 ("Name", holder), ("Type", "Standaard")])]
 
 
 # Parameter names and order as in nmbrs-api.md (mind RunId/RunID, intYear, CompanyID).

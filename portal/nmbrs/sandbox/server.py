@@ -35,9 +35,6 @@ class SandboxOptions:
     bad_credentials: bool = False
     http_503: float = 0.0
     slow: float = 0.0
-    username: str = demo_data.SANDBOX_USERNAME
-    token: str = demo_data.SANDBOX_TOKEN
-    subdomain: str = demo_data.SANDBOX_SUBDOMAIN
 
 
 class CallCounter:
@@ -132,10 +129,11 @@ class SandboxApp:
         return operation_name, operation.handler(self.world, params)
 
     def _authenticate(self, auth: dict[str, str]) -> None:
-        opts = self.options
-        valid = (auth.get("Username") == opts.username and auth.get("Token") == opts.token
-                 and auth.get("Domain", opts.subdomain) == opts.subdomain)
-        if opts.bad_credentials or not valid:
+        subdomain = demo_data.SANDBOX_SUBDOMAIN
+        valid = (auth.get("Username") == demo_data.SANDBOX_USERNAME
+                 and auth.get("Token") == demo_data.SANDBOX_TOKEN
+                 and auth.get("Domain", subdomain) == subdomain)
+        if self.options.bad_credentials or not valid:
             raise nmbrs_fault(1001, "Invalid Authentication")
 
 

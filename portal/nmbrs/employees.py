@@ -20,7 +20,7 @@ def list_employees(transport: SoapTransport, company_id: int,
 
 
 def personal_info_by_employee(transport: SoapTransport, company_id: int) -> dict[int, Element]:
-    """PersonalInfo_GetAll_AllEmployeesByCompany(CompanyID): the latest PersonalInfo_V2 per employee."""
+    """PersonalInfo_GetAll_AllEmployeesByCompany(CompanyID): newest PersonalInfo_V2 per employee."""
     result = transport.call("EmployeeService", "PersonalInfo_GetAll_AllEmployeesByCompany",
                             [("CompanyID", company_id)])
     return _latest_per_employee(result, "PersonalInfoItem", "EmployeePersonalInfos/PersonalInfo_V2")
@@ -92,4 +92,5 @@ def _latest_per_employee(result: Element | None, item_name: str, version_path: s
 
 def _validity(version: Element) -> tuple[int, int]:
     # Entries are time-versioned; the newest StartYear/StartPeriod wins.
-    return (optional_integer(version, "StartYear") or 0, optional_integer(version, "StartPeriod") or 0)
+    year = optional_integer(version, "StartYear") or 0
+    return year, optional_integer(version, "StartPeriod") or 0

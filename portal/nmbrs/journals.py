@@ -43,7 +43,8 @@ def _journal_date(transaction: Element) -> date | None:
     try:
         return datetime.strptime(value, "%Y%m%d").date()
     except ValueError:
-        raise UnexpectedAnswer(f"{UnexpectedAnswer.default_message} (journal date {value!r})") from None
+        raise UnexpectedAnswer(
+            f"{UnexpectedAnswer.default_message} (journal date {value!r})") from None
 
 
 def _line(line: Element) -> JournalLine:

@@ -19,7 +19,7 @@ def get_run_payslips_pdf(transport: SoapTransport, company_id: int, run_id: int,
 
 def get_employee_payslips(transport: SoapTransport, employee_id: int, company_id: int,
                           run_id: int, year: int) -> list[PaySlip]:
-    """One employee's pay slip(s) in a run (SalaryDocuments_GetEmployeePayslipsPDFByRunCompany_v2)."""
+    """One employee's pay slip(s) in a run (…GetEmployeePayslipsPDFByRunCompany_v2)."""
     result = transport.call(
         "CompanyService", "SalaryDocuments_GetEmployeePayslipsPDFByRunCompany_v2",
         [("EmployeeID", employee_id), ("CompanyId", company_id), ("RunID", run_id),

@@ -81,7 +81,8 @@ def build_envelope(service: str, operation: str, params: Params,
     _add_child(auth, "Token", credentials.token)
     if header == "AuthHeaderWithDomain" and credentials.domain:
         _add_child(auth, "Domain", credentials.domain)
-    body_operation = ET.SubElement(ET.SubElement(envelope, f"{{{SOAP_ENV}}}Body"), operation, xmlns=ns)
+    body = ET.SubElement(envelope, f"{{{SOAP_ENV}}}Body")
+    body_operation = ET.SubElement(body, operation, xmlns=ns)
     for name, value in params:
         _add_child(body_operation, name, value)
     return ET.tostring(envelope, encoding="utf-8", xml_declaration=True)
@@ -125,7 +126,8 @@ class SoapTransport:
 
     def use_domain(self, domain: str) -> None:
         """Send this sub-domain as `Domain` from now on (same user and token, same session)."""
-        self.credentials = NmbrsCredentials(self.credentials.username, self.credentials.token, domain)
+        username, token = self.credentials.username, self.credentials.token
+        self.credentials = NmbrsCredentials(username, token, domain)
 
     def call(self, service: str, operation: str, params: Params = (),
              header: str = "AuthHeaderWithDomain") -> Element | None:

@@ -1,4 +1,4 @@
-"""Helpers shared by the Nmbrs tests (a uniquely named module, so it never clashes with tests/conftest.py)."""
+"""Helpers for the Nmbrs tests; uniquely named so it never clashes with tests/conftest.py."""
 
 from pathlib import Path
 

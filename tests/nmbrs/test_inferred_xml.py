@@ -30,7 +30,8 @@ def test_unbalanced_journal_is_reported_as_such():
 
 @pytest.mark.parametrize("bad", [
     "<transactions/>",
-    "<transactions><transaction><header><date>31-01-2024</date></header></transaction></transactions>",
+    "<transactions><transaction><header><date>31-01-2024</date></header>"
+    "</transaction></transactions>",
     "<transactions><transaction><lines><line><dim1>1</dim1><value>abc</value>"
     "<debitcredit>debit</debitcredit></line></lines></transaction></transactions>",
     "<transactions><transaction><lines><line><dim1>1</dim1><value>1.00</value>"

@@ -3,7 +3,6 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-import pytest
 import responses
 
 from nmbrs_helpers import BASE_URL, answer, make_transport, soap_matcher

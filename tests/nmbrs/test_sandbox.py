@@ -185,6 +185,8 @@ def test_stats_count_calls(sandbox_url):
 # --- strictness of the sandbox -------------------------------------------------------------
 
 NS = "https://api.nmbrs.nl/soap/v3/CompanyService"
+NS_EMPLOYEE = "https://api.nmbrs.nl/soap/v3/EmployeeService"
+RUN_GET_LIST = f'"{NS}/Run_GetList"'
 
 
 def post(base_url, body, action=f'"{NS}/Run_GetList"', content_type="text/xml; charset=utf-8"):
@@ -210,14 +212,14 @@ def test_a_correct_request_is_answered(sandbox_url):
 @pytest.mark.parametrize("body, action, expected", [
     (envelope(), None, "valid action parameter"),
     (envelope(), f'"{NS}/List_GetAll"', "SOAPAction"),
-    (envelope((("CompanyID", 54611), ("Year", YEAR))), f'"{NS}/Run_GetList"', "Expected parameters"),
-    (envelope((("Year", YEAR), ("CompanyId", 54611))), f'"{NS}/Run_GetList"', "Expected parameters"),
+    (envelope((("CompanyID", 54611), ("Year", YEAR))), RUN_GET_LIST, "Expected parameters"),
+    (envelope((("Year", YEAR), ("CompanyId", 54611))), RUN_GET_LIST, "Expected parameters"),
     (envelope((("CompanyId", "abc"), ("Year", YEAR))), f'"{NS}/Run_GetList"', "correct format"),
     (envelope().replace("<Username>demo@vandijk-partners.nl</Username>", "")
      .replace("</Token>", "</Token><Username>demo@vandijk-partners.nl</Username>"),
      f'"{NS}/Run_GetList"', "in that order"),
-    (envelope().replace('AuthHeaderWithDomain xmlns="https://api.nmbrs.nl/soap/v3/CompanyService"',
-                        'AuthHeaderWithDomain xmlns="https://api.nmbrs.nl/soap/v3/EmployeeService"'),
+    (envelope().replace(f'AuthHeaderWithDomain xmlns="{NS}"',
+                        f'AuthHeaderWithDomain xmlns="{NS_EMPLOYEE}"'),
      f'"{NS}/Run_GetList"', "AuthHeaderWithDomain"),
     (envelope().replace("AuthHeaderWithDomain", "AuthHeader"), f'"{NS}/Run_GetList"',
      "AuthHeaderWithDomain"),

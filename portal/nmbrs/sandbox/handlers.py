@@ -150,7 +150,8 @@ def journal(world: SandboxData, params: dict) -> ResultContent:
 def journal_xml(booking_date: date, lines: list) -> str:
     """The inferred Twinfield-like journal XML, declared utf-16 as Nmbrs seems to do."""
     transaction = Element("transaction")
-    ET.SubElement(ET.SubElement(transaction, "header"), "date").text = booking_date.strftime("%Y%m%d")
+    header = ET.SubElement(transaction, "header")
+    ET.SubElement(header, "date").text = booking_date.strftime("%Y%m%d")
     lines_element = ET.SubElement(transaction, "lines")
     for line in lines:
         fields = [("dim1", line.account)]

@@ -48,7 +48,7 @@ class NmbrsClient:
     @classmethod
     def from_config(cls, config: Mapping, username: str, token: str, domain: str | None = None,
                     redis=None) -> "NmbrsClient":
-        """Build a client from the app config (NMBRS_SOAP_URL, NMBRS_TIMEOUT, NMBRS_RATE_LIMIT, ...)."""
+        """Build a client from the app config keys NMBRS_SOAP_URL, NMBRS_TIMEOUT and the like."""
         limiter = limiter_from_config(redis, int(config.get("NMBRS_RATE_LIMIT",
                                                             DEFAULT_CALLS_PER_SECOND)))
         transport = SoapTransport(

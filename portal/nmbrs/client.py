@@ -1,0 +1,137 @@
+"""`NmbrsClient`: the only Nmbrs entry point for the rest of the app.
+
+It speaks in typed results and `portal.nmbrs.errors` exceptions only, so a REST implementation
+can replace the SOAP modules behind it without touching jobs or screens.
+"""
+
+from collections.abc import Mapping
+
+from portal.nmbrs import (
+    annual_statements,
+    companies,
+    debtors,
+    employees,
+    environment,
+    journals,
+    payslips,
+    runs,
+    wage_tax,
+    work_costs,
+)
+from portal.nmbrs.ratelimit import DEFAULT_CALLS_PER_SECOND, limiter_from_config
+from portal.nmbrs.soap import DEFAULT_BASE_URL, NmbrsCredentials, SoapTransport
+from portal.nmbrs.types import (
+    AnnualStatement,
+    Company,
+    Debtor,
+    Employee,
+    Environment,
+    Journal,
+    PaySlip,
+    Run,
+    RunEmployee,
+    WageTaxDeclaration,
+    WageTaxDocument,
+    WorkCost,
+)
+
+DEFAULT_TIMEOUT = 30.0
+DEFAULT_RETRY_BUDGET = 20.0
+
+
+class NmbrsClient:
+    """Typed access to one Nmbrs environment for one user name + API token."""
+
+    def __init__(self, transport: SoapTransport):
+        self.transport = transport
+
+    @classmethod
+    def from_config(cls, config: Mapping, username: str, token: str, domain: str | None = None,
+                    redis=None) -> "NmbrsClient":
+        """Build a client from the app config keys NMBRS_SOAP_URL, NMBRS_TIMEOUT and the like."""
+        limiter = limiter_from_config(redis, int(config.get("NMBRS_RATE_LIMIT",
+                                                            DEFAULT_CALLS_PER_SECOND)))
+        transport = SoapTransport(
+            base_url=config.get("NMBRS_SOAP_URL") or DEFAULT_BASE_URL,
+            credentials=NmbrsCredentials(username, token, domain),
+            timeout=float(config.get("NMBRS_TIMEOUT", DEFAULT_TIMEOUT)),
+            rate_limiter=limiter,
+            retry_budget=float(config.get("NMBRS_RETRY_BUDGET_SECONDS", DEFAULT_RETRY_BUDGET)),
+        )
+        return cls(transport)
+
+    def __repr__(self) -> str:
+        return f"NmbrsClient({self.transport!r})"
+
+    @property
+    def domain(self) -> str | None:
+        """The sub-domain sent as `Domain` (known after `verify`, or given at construction)."""
+        return self.transport.credentials.domain
+
+    def verify(self) -> Environment:
+        """Check the credentials with Environment_Get and use its sub-domain from now on."""
+        env = environment.get_environment(self.transport)
+        self.transport.use_domain(env.subdomain)
+        return env
+
+    def debtors(self) -> list[Debtor]:
+        """All debtors the user may see."""
+        return debtors.list_debtors(self.transport)
+
+    def companies(self, debtor_id: int | None = None) -> list[Company]:
+        """Companies of one debtor, or all companies when no debtor is given."""
+        if debtor_id is None:
+            return companies.list_companies(self.transport)
+        return companies.list_companies_by_debtor(self.transport, debtor_id)
+
+    def runs(self, company_id: int, year: int) -> list[Run]:
+        """Payroll runs of a company in a year."""
+        return runs.list_runs(self.transport, company_id, year)
+
+    def run_employees(self, company_id: int, run_id: int, year: int) -> list[RunEmployee]:
+        """Employees paid in a run."""
+        return runs.list_run_employees(self.transport, company_id, run_id, year)
+
+    def journal(self, company_id: int, run_id: int, year: int) -> Journal | None:
+        """The run's journal entry, or None when Nmbrs has none."""
+        return journals.get_journal(self.transport, company_id, run_id, year)
+
+    def payslips(self, company_id: int, run_id: int, year: int) -> list[PaySlip]:
+        """One PaySlip per employee slip in the run (a per-employee call for each run employee)."""
+        return [
+            slip
+            for member in self.run_employees(company_id, run_id, year)
+            for slip in payslips.get_employee_payslips(self.transport, member.employee_id,
+                                                       company_id, run_id, year)
+        ]
+
+    def payslip(self, employee_id: int, company_id: int, run_id: int,
+                year: int) -> PaySlip | None:
+        """The employee's pay slip in a run (the first, should Nmbrs send several), or None."""
+        slips = payslips.get_employee_payslips(self.transport, employee_id, company_id, run_id,
+                                               year)
+        return slips[0] if slips else None
+
+    def run_payslips_pdf(self, company_id: int, run_id: int, year: int) -> bytes | None:
+        """All pay slips of a run in one PDF."""
+        return payslips.get_run_payslips_pdf(self.transport, company_id, run_id, year)
+
+    def wage_tax_declarations(self, company_id: int, year: int) -> list[WageTaxDeclaration]:
+        """Wage-tax declarations of a company in a year."""
+        return wage_tax.list_declarations(self.transport, company_id, year)
+
+    def wage_tax_xml(self, declaration_id: int, company_id: int) -> WageTaxDocument | None:
+        """One declaration's XML with the figures read from it."""
+        return wage_tax.get_declaration_xml(self.transport, declaration_id, company_id)
+
+    def annual_statement(self, employee_id: int, year: int) -> AnnualStatement | None:
+        """An employee's annual statement PDF, or None."""
+        return annual_statements.get_annual_statement(self.transport, employee_id, year)
+
+    def employees(self, company_id: int) -> list[Employee]:
+        """Employees with name, BSN, home address and current IBAN."""
+        return employees.employees_with_details(self.transport, company_id)
+
+    def work_costs(self, company_id: int, year: int) -> list[WorkCost]:
+        """WKR figures (fiscal wage, free space, ...) per period."""
+        return work_costs.list_work_costs(self.transport, company_id, year)

@@ -1,0 +1,29 @@
+"""Run the sandbox in a background thread for tests: `with running_sandbox() as base_url:`."""
+
+import threading
+from contextlib import contextmanager
+from datetime import date
+
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from portal.nmbrs.sandbox.server import SandboxApp, SandboxOptions
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_request(self, *args, **kwargs) -> None:
+        """Keep test output free of one access-log line per SOAP call."""
+
+
+@contextmanager
+def running_sandbox(today: date | None = None, **options):
+    """Serve a sandbox on a free local port; yields `http://127.0.0.1:PORT/soap/v3`."""
+    app = SandboxApp(SandboxOptions(**options), today=today)
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, name="nmbrs-sandbox", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/soap/v3"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)

@@ -172,6 +172,9 @@ def rotate_keys_command():
 
 def register_commands(app):
     from jobs.worker import worker_command
+    from portal.nmbrs.sandbox.cli import register_cli as register_sandbox
+
+    register_sandbox(app)
 
     for command in (worker_command, create_user_command, enable_feature_command, create_domain_command,
                     create_administration_command, seed_demo_command, generate_key_command,

@@ -45,6 +45,7 @@ def empty_app(tmp_path):
         yield app
         db.session.remove()
         _drop_everything()
+        db.engine.dispose()  # close pooled connections (ResourceWarning on PostgreSQL)
 
 
 @pytest.fixture

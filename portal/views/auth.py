@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Email, EqualTo
 
+from portal.forms import strip_whitespace
 from portal.extensions import db, limiter
 from portal.services import accounts
 
@@ -15,7 +16,7 @@ bp = Blueprint("auth", __name__)
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("E-mail", validators=[DataRequired(), Email()])
+    email = EmailField("E-mail", filters=[strip_whitespace], validators=[DataRequired(), Email()])
     password = PasswordField("Password", validators=[DataRequired()])
 
 
@@ -88,7 +89,8 @@ def change_password():
                 form.new_password.errors.append(str(error))
             else:
                 db.session.commit()
-                login_user(current_user)  # keep this session under the new session version
+                # Keep this session alive under the new session version.
+                login_user(current_user._get_current_object())
                 flash("Your password has been changed. Other sessions were signed out.")
                 return redirect(url_for("dashboard.index"))
     status = 422 if form.errors else 200

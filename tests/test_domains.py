@@ -1,0 +1,131 @@
+"""Domains and administrations: creating, naming rules, the Nmbrs feature switch, members."""
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.models import Administration, AuditEntry, Domain, DomainRole
+
+
+def domain_count() -> int:
+    return db.session.scalar(select(func.count(Domain.id)))
+
+
+@pytest.mark.parametrize(
+    "name,message",
+    [
+        ("", "Enter a domain name."),
+        ("Bakkerij", "lowercase letters, digits and dashes"),
+        ("bakkerij de vries", "lowercase letters, digits and dashes"),
+        ("-bakkerij", "not starting or ending with a dash"),
+        ("bakkerij-", "not starting or ending with a dash"),
+        ("bakkerij_de_vries", "lowercase letters, digits and dashes"),
+        ("bäkkerij", "lowercase letters, digits and dashes"),
+        ("a" * 64, "at most 63 characters"),
+        ("bakkerij-de-vries", "already exists"),
+    ],
+)
+def test_bad_domain_names_are_rejected_with_a_clear_message(world, client_as, name, message):
+    before = domain_count()
+    response = client_as(world.users["portal-admin"]).post("/domains", {"name": name}, htmx=True)
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    assert message in body
+    assert 'aria-invalid="true"' in body and "autofocus" in body
+    assert "<html" not in body  # the form fragment alone
+    assert domain_count() == before
+
+
+def test_creating_a_domain_redirects_to_its_page_and_is_audited(world, client_as):
+    response = client_as(world.users["portal-back-office"]).post("/domains", {"name": "garage-7"})
+    domain = db.session.scalar(select(Domain).where(Domain.name == "garage-7"))
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"/domains/{domain.id}"
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "domain.created"))
+    assert entry.user_id == world.users["portal-back-office"].id
+    assert entry.target_id == domain.id
+
+
+def test_domain_name_cannot_be_changed(world, client_as):
+    """No route renames a domain; posting a name to the domain's routes leaves it unchanged."""
+    client = client_as(world.users["portal-admin"])
+    domain_id = world.domain.id
+    for path in (f"/domains/{domain_id}", f"/domains/{domain_id}/edit"):
+        response = client.post(path, {"name": "nieuwe-naam"})
+        assert response.status_code in (404, 405)
+    client.post(f"/domains/{domain_id}/administrations/{world.administration.id}",
+                {"name": "Nieuwe naam B.V.", "relation_code": "1", "domain": "nieuwe-naam"})
+    assert db.session.get(Domain, domain_id).name == "bakkerij-de-vries"
+    body = client.get(f"/domains/{domain_id}").get_data(as_text=True)
+    assert 'name="name" value="bakkerij-de-vries"' not in body
+
+
+def test_add_administration_validates_and_saves(world, client_as):
+    client = client_as(world.users["domain-back-office"])
+    url = f"/domains/{world.domain.id}/administrations"
+    response = client.post(url, {"name": "  ", "relation_code": ""}, htmx=True)
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    assert "Enter the administration&#39;s name." in body and "Enter the relation code." in body
+    response = client.post(url, {"name": " De Vries Holding B.V. ", "relation_code": " 2 ",
+                                 "payroll_contract": "y"})
+    assert response.status_code == 303
+    added = db.session.scalar(select(Administration).where(Administration.relation_code == "2"))
+    assert added.name == "De Vries Holding B.V." and added.payroll_contract
+
+
+def test_inline_edit_renames_an_administration(world, client_as):
+    client = client_as(world.users["portal-back-office"])
+    base = f"/domains/{world.domain.id}/administrations/{world.administration.id}"
+    form = client.get(base + "/edit", htmx=True)
+    assert form.status_code == 200 and "<html" not in form.get_data(as_text=True)
+    response = client.post(base, {"name": "Bakkerij De Vries Utrecht B.V.", "relation_code": "3"},
+                           htmx=True)
+    assert response.status_code == 200
+    assert "Bakkerij De Vries Utrecht B.V." in response.get_data(as_text=True)
+    administration = db.session.get(Administration, world.administration.id)
+    assert administration.relation_code == "3"
+    assert not administration.payroll_contract  # the unchecked box switched the contract off
+
+
+def test_nmbrs_feature_for_a_domain_gives_every_administration_a_payroll_contract(world,
+                                                                                  client_as):
+    world.administration.payroll_contract = False
+    second = Administration(domain=world.domain, name="De Vries Vastgoed B.V.", relation_code="2")
+    db.session.add(second)
+    db.session.commit()
+    active = select(Administration.id).where(Administration.has_active_payroll_contract,
+                                             Administration.domain_id == world.domain.id)
+    assert db.session.scalars(active).all() == []
+
+    response = client_as(world.users["portal-admin"]).post(
+        f"/domains/{world.domain.id}/nmbrs-feature", {"enabled": "y"})
+    assert response.status_code == 303
+    assert sorted(db.session.scalars(active)) == sorted([world.administration.id, second.id])
+
+    client_as(world.users["portal-admin"]).post(f"/domains/{world.domain.id}/nmbrs-feature",
+                                               {"enabled": ""})
+    assert db.session.scalars(active).all() == []
+
+
+def test_portal_admin_sets_member_roles(world, client_as):
+    user = world.users["no-role"]
+    client = client_as(world.users["portal-admin"])
+    response = client.post(f"/domains/{world.domain.id}/members",
+                           {"user_id": str(user.id), "roles": ["back-office", "hrm"]})
+    assert response.status_code == 303
+    assert user.domain_roles(db.session.get(Domain, world.domain.id)) == {
+        DomainRole.BACK_OFFICE, DomainRole.HRM}
+    # With the Back office role the user now may open the domain and add administrations.
+    assert client_as(user).get(f"/domains/{world.domain.id}").status_code == 200
+    page = client.get(f"/domains/{world.domain.id}").get_data(as_text=True)
+    assert "norole@example.nl" in page and "Back office, HRM" in page
+
+
+def test_members_cannot_be_added_from_another_portal(world, client_as):
+    client = client_as(world.users["portal-admin"])
+    stranger = world.users["other-portal"]
+    response = client.post(f"/domains/{world.domain.id}/members",
+                           {"user_id": str(stranger.id), "roles": ["back-office"]})
+    assert response.status_code == 422
+    assert stranger.memberships == []

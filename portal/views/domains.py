@@ -11,7 +11,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.authz import PORTAL_STAFF, can_manage_domain, load_domain, portal_role_required
 from portal.extensions import db
-from portal.htmx import is_htmx, render
+from portal.htmx import client_redirect, is_htmx, render
 from portal.models import (
     Administration,
     Domain,
@@ -113,7 +113,12 @@ def create():
         else:
             db.session.commit()
             flash(f"Domain {domain.name} created.")
-            return redirect(url_for("domains.show", domain_id=domain.id), 303)
+            url = url_for("domains.show", domain_id=domain.id)
+            if is_htmx():
+                # A redirect would be followed inside the XHR and the whole domain page swapped
+                # into the form; HX-Redirect makes the browser load it as a page.
+                return client_redirect(url)
+            return redirect(url, 303)
     return _render_index(form, 422)
 
 

@@ -1,0 +1,25 @@
+# Payroll Link: `make run` starts the demo, `make test` runs the tests. See README.md.
+.PHONY: run test venv clean-demo help
+.DEFAULT_GOAL := help
+
+VENV_STAMP := .venv/.requirements-installed
+
+help:
+	@echo "make run         the demo on http://127.0.0.1:5000 (venv, Redis, migrations, demo data, worker)"
+	@echo "make test        the tests on SQLite and, when it answers on 127.0.0.1:5432, PostgreSQL"
+	@echo "make clean-demo  forget the demo database, keys and logins in instance/"
+
+venv: $(VENV_STAMP)
+
+$(VENV_STAMP): requirements.txt requirements-dev.txt .dev/venv.sh
+	.dev/venv.sh
+	touch $@
+
+run: $(VENV_STAMP)
+	.dev/run-demo.sh
+
+test: $(VENV_STAMP)
+	.dev/test.sh $(PYTEST_ARGS)
+
+clean-demo:
+	rm -f instance/demo.env instance/demo-logins.txt instance/payroll-link.sqlite3*

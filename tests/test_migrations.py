@@ -1,0 +1,126 @@
+"""The Alembic migrations build, from an empty database, exactly the schema the models describe.
+
+Runs on SQLite (a temporary file) and, when DATABASE_URL points at PostgreSQL, on PostgreSQL: an
+operator installs with `flask --app app db upgrade`, never with create_all.
+"""
+
+import os
+import re
+
+import flask_migrate
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import MetaData, inspect, select
+
+from portal.extensions import db
+from portal.models import Administration, Domain, User
+from tests.conftest import Client, make_app
+from tests.helpers_logging import preserved_logging
+
+# The foundation's tables; later features add more, and the metadata comparison covers those.
+FOUNDATION_TABLES = {
+    "portal", "user", "domain", "domain_membership", "administration", "employee", "audit_entry",
+}
+
+
+def _drop_everything():
+    """The suite shares one PostgreSQL database: start from, and leave, no tables at all."""
+    metadata = MetaData()
+    metadata.reflect(bind=db.engine)
+    metadata.drop_all(bind=db.engine)
+
+
+def _table_names() -> set[str]:
+    return set(inspect(db.engine).get_table_names())
+
+
+@pytest.fixture
+def empty_app(tmp_path):
+    """The app on an empty database (SQLite temp file, or the DATABASE_URL database emptied)."""
+    app = make_app(tmp_path)
+    with app.app_context(), preserved_logging():
+        _drop_everything()
+        assert _table_names() == set()
+        yield app
+        db.session.remove()
+        _drop_everything()
+        db.engine.dispose()  # close pooled connections (ResourceWarning on PostgreSQL)
+
+
+@pytest.fixture
+def migrated_app(empty_app):
+    with preserved_logging():
+        flask_migrate.upgrade()
+    yield empty_app
+    db.session.remove()
+    with preserved_logging():
+        flask_migrate.downgrade(revision="base")
+
+
+def test_upgrade_from_an_empty_database_creates_the_models_schema(migrated_app):
+    assert FOUNDATION_TABLES | {"alembic_version"} <= _table_names()
+    assert set(db.metadata.tables) | {"alembic_version"} == _table_names()
+
+    with db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        differences = compare_metadata(context, db.metadata)
+    assert differences == [], (
+        "The models and the migrations disagree; add a migration "
+        "(flask --app app db migrate -m '...') and review it."
+    )
+
+
+def test_upgrade_is_at_the_single_head(migrated_app):
+    from alembic.script import ScriptDirectory
+
+    config = migrated_app.extensions["migrate"].migrate.get_config()
+    heads = ScriptDirectory.from_config(config).get_heads()
+    assert len(heads) == 1, f"Several migration heads {heads}: merge them (flask db merge)."
+    with db.engine.connect() as connection:
+        assert MigrationContext.configure(connection).get_current_heads() == tuple(heads)
+
+
+def test_downgrade_to_base_removes_every_table(empty_app):
+    with preserved_logging():
+        flask_migrate.upgrade()
+        flask_migrate.downgrade(revision="base")
+    assert _table_names() <= {"alembic_version"}
+
+
+LOGIN_LINE = re.compile(r"^\s+(?P<label>.+?)\s+(?P<email>\S+@\S+)\s+(?P<password>\S+)$")
+
+
+def test_seed_demo_on_the_migrated_database_prints_logins_that_work(migrated_app):
+    result = migrated_app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+
+    logins = [m.groupdict() for m in map(LOGIN_LINE.match, result.output.splitlines()) if m]
+    assert len(logins) >= 4
+    assert "admin@vandijk-partners.nl" in {login["email"] for login in logins}
+    assert db.session.scalar(select(db.func.count(Domain.id))) >= 2
+    assert db.session.scalar(select(db.func.count(Administration.id))) >= 2
+
+    for login in logins:
+        client = Client(migrated_app)
+        response = client.post("/login", data={"email": login["email"],
+                                               "password": login["password"]})
+        assert response.status_code == 302, f"{login['email']} cannot sign in"
+        dashboard = client.get("/")
+        assert dashboard.status_code == 200
+        assert login["email"] in dashboard.get_data(as_text=True)
+
+    wrong = Client(migrated_app).post("/login", data={"email": logins[0]["email"],
+                                                      "password": "not-the-password"})
+    assert wrong.status_code == 422
+
+
+def test_seed_demo_refuses_a_database_that_already_has_users(migrated_app):
+    runner = migrated_app.test_cli_runner()
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    users = db.session.scalar(select(db.func.count(User.id)))
+
+    again = runner.invoke(args=["seed-demo"])
+    assert again.exit_code != 0
+    assert "already has users" in again.output
+    assert db.session.scalar(select(db.func.count(User.id))) == users

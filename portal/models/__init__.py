@@ -3,6 +3,7 @@
 from portal.models.accounts import DomainMembership, DomainRole, PortalRole, User
 from portal.models.audit import AuditEntry
 from portal.models.structure import Administration, Domain, Employee, Portal
+from portal.models.tasks import Task, TaskStatus
 
 __all__ = [
     "Administration",
@@ -13,5 +14,7 @@ __all__ = [
     "Employee",
     "Portal",
     "PortalRole",
+    "Task",
+    "TaskStatus",
     "User",
 ]

@@ -75,21 +75,8 @@
     if (focusTarget && document.activeElement !== focusTarget) focusTarget.focus();
   });
 
-  // A swap that replaces the focused element (a refreshed list, an updated row) must not drop
-  // the keyboard focus to <body>: remember its id and focus the element with that id again.
-  var focusedId = null;
-  document.addEventListener("htmx:beforeSwap", function () {
-    var active = document.activeElement;
-    focusedId = active && active !== document.body && active.id ? active.id : null;
-  });
-  document.addEventListener("htmx:afterSettle", function () {
-    if (!focusedId) return;
-    var active = document.activeElement;
-    var lost = !active || active === document.body || !active.isConnected;
-    var again = document.getElementById(focusedId);
-    focusedId = null;
-    if (lost && again) again.focus();
-  });
+  // A swap that replaces the focused element keeps the focus: htmx 2 focuses the element with
+  // the same id again after the swap (swap() in htmx.js). So lists give every control a stable id.
 
   // Polling ([data-poll], e.g. the task list's "every 30s") skips a round while the user is
   // choosing in a select of the region it would replace, so a half-made choice is not reset.

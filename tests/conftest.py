@@ -46,6 +46,9 @@ def app(tmp_path):
         yield app
         db.session.remove()
         db.drop_all()
+        # Close the pooled connections now: left to the garbage collector, psycopg warns
+        # (ResourceWarning), which filterwarnings=error turns into errors of unrelated tests.
+        db.engine.dispose()
 
 
 def hashed(password: str = PASSWORD) -> str:

@@ -102,6 +102,22 @@ def test_a_portal_wide_problem_needs_no_administration(world):
         raise_task(cause="x", title="x", message="x")
 
 
+def test_two_workers_raising_the_same_problem_at_once_make_one_task(world, monkeypatch):
+    """The unique key catches the race; the loser counts an occurrence instead of failing."""
+    first = raise_unknown_employee(world)
+    real_find = task_service._find
+    calls = []
+
+    def find_misses_once(portal_id, key):
+        calls.append(key)
+        return None if len(calls) == 1 else real_find(portal_id, key)
+
+    monkeypatch.setattr(task_service, "_find", find_misses_once)
+    again = raise_unknown_employee(world, now=T0 + timedelta(hours=1))
+    assert again.id == first.id and again.occurrences == 2
+    assert db.session.scalar(select(db.func.count(Task.id))) == 1
+
+
 def test_a_completed_task_is_reopened_when_the_problem_comes_back(world):
     task = raise_unknown_employee(world)
     assert resolve_tasks(world.administration, now=T0 + timedelta(hours=1)) == 1

@@ -133,3 +133,23 @@ def test_completing_a_row_and_refreshing_keep_the_keyboard_focus(site):
         expect(badge(page)).to_have_text("2")
         assert focused(page)["text"] == "The Nmbrs company was not found."
         assert page.evaluate("window.notReloaded") is True
+
+
+def test_paging_with_the_keyboard_moves_the_focus_to_the_new_count(site):
+    from playwright.sync_api import expect
+
+    app, base_url, ids = site
+    with app.app_context():
+        administration = db.session.get(Administration, ids["administration"])
+        for number in range(60):
+            raise_task(administration, cause=f"payslip.unknown-employee:{number}",
+                       title=f"Employee {number} is unknown.", message="m")
+        db.session.commit()
+    with chromium_page() as page:
+        page.goto(f"{base_url}/tasks")
+        sign_in_with_keyboard(page, ADMIN, PASSWORD)
+        tab_to(page, lambda f: f["id"] == "tasks-next", limit=400)
+        page.keyboard.press("Enter")
+        expect(page.locator("#task-list-heading")).to_have_text("62 tasks · page 2 of 2")
+        expect(page.locator("#task-list-heading")).to_be_focused()
+        expect(page).to_have_url(f"{base_url}/tasks?status=open&assigned=me&page=2")

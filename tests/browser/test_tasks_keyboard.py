@@ -42,7 +42,8 @@ def site(tmp_path):
             message='Administration: "Bakkerij De Vries B.V." Run: "May 2026". Employee 10000 is '
                     "unknown in this administration — import the employees from Nmbrs, or "
                     "check the employee number.",
-            links=[("Employees of Bakkerij De Vries B.V.", f"/administrations/{administration.id}")])
+            links=[("Employees of Bakkerij De Vries B.V.",
+                    f"/administrations/{administration.id}")])
         db.session.commit()
         ids = {"task": task.id, "administration": administration.id}
     with serve(app) as base_url:

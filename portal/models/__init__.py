@@ -13,6 +13,7 @@ from portal.models.documents import (
 )
 from portal.models.imports import CompanyLink, ImportRun, ImportStatus
 from portal.models.structure import Administration, Domain, Employee, Portal
+from portal.models.tasks import Task, TaskStatus
 
 __all__ = [
     "Administration",
@@ -33,5 +34,7 @@ __all__ = [
     "Employee",
     "Portal",
     "PortalRole",
+    "Task",
+    "TaskStatus",
     "User",
 ]

@@ -74,4 +74,21 @@
     var focusTarget = event.detail.elt.querySelector && event.detail.elt.querySelector("[autofocus]");
     if (focusTarget && document.activeElement !== focusTarget) focusTarget.focus();
   });
+
+  // A swap that replaces the focused element keeps the focus: htmx 2 focuses the element with
+  // the same id again after the swap (swap() in htmx.js). So lists give every control a stable id.
+
+  // Polling ([data-poll], e.g. the task list's "every 30s") skips a round while the user is
+  // choosing in a select of the region it would replace, so a half-made choice is not reset.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var poller = event.detail.elt;
+    if (!poller || !poller.hasAttribute || !poller.hasAttribute("data-poll")) return;
+    if (event.detail.requestConfig && event.detail.requestConfig.triggeringEvent &&
+        event.detail.requestConfig.triggeringEvent.type === "click") return;
+    var target = event.detail.target;
+    var active = document.activeElement;
+    if (target && active && active.tagName === "SELECT" && target.contains(active)) {
+      event.preventDefault();
+    }
+  });
 })();

@@ -2,6 +2,7 @@
 
 from portal.models.accounts import DomainMembership, DomainRole, PortalRole, User
 from portal.models.audit import AuditEntry
+from portal.models.nmbrs_link import NmbrsSettings
 from portal.models.structure import Administration, Domain, Employee, Portal
 
 __all__ = [
@@ -11,6 +12,7 @@ __all__ = [
     "DomainMembership",
     "DomainRole",
     "Employee",
+    "NmbrsSettings",
     "Portal",
     "PortalRole",
     "User",

@@ -614,3 +614,74 @@ def test_query_count_is_the_same_for_5_and_500_domains(world, client_as, fake_nm
     db.session.commit()
     large, _ = _count_queries(client, URL)
     assert small == large
+
+
+# --- connect against a fake Nmbrs (`responses`): runs once the Nmbrs client is merged ------------
+
+SOAP_OK = (
+    '<?xml version="1.0" encoding="utf-8"?>'
+    '<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>'
+    '<Environment_GetResponse xmlns="https://api.nmbrs.nl/soap/v3/DebtorService">'
+    "<Environment_GetResult><Domain>x</Domain><SubDomain>kantoor</SubDomain>"
+    "</Environment_GetResult></Environment_GetResponse></soap:Body></soap:Envelope>"
+)
+SOAP_FAULT_1001 = (
+    '<?xml version="1.0" encoding="utf-8"?>'
+    '<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>'
+    "<soap:Fault><faultcode>soap:Server</faultcode><faultstring>Server was unable to process "
+    "request. ---&gt; 1001: Invalid Authentication</faultstring><detail /></soap:Fault>"
+    "</soap:Body></soap:Envelope>"
+)
+ENVIRONMENT_GET = "https://api.nmbrs.nl/soap/v3/DebtorService/Environment_Get"
+
+
+@pytest.fixture
+def nmbrs_http(app):
+    """`responses` intercepting requests to the configured Nmbrs SOAP URL."""
+    pytest.importorskip("portal.nmbrs.client")
+    responses = pytest.importorskip("responses")
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.url = app.config["NMBRS_SOAP_URL"].rstrip("/") + "/DebtorService.asmx"
+        yield mock
+
+
+def test_connect_with_good_credentials_against_nmbrs(world, client_as, nmbrs_http):
+    from responses import matchers
+
+    nmbrs_http.post(nmbrs_http.url, body=SOAP_OK, status=200,
+                    content_type="text/xml; charset=utf-8",
+                    match=[matchers.header_matcher({"SOAPAction": ENVIRONMENT_GET},
+                                                   strict_match=False)])
+    response = connect(admin(world, client_as))
+    assert response.status_code == 200, body(response)
+    row = portal_row(world)
+    assert row.subdomain == "kantoor" and row.token == TOKEN
+    sent = nmbrs_http.calls[0].request.body
+    sent = sent.decode() if isinstance(sent, bytes) else sent
+    assert "salaris@vandijk.nl" in sent
+
+
+def test_connect_with_bad_credentials_against_nmbrs(world, client_as, nmbrs_http):
+    nmbrs_http.post(nmbrs_http.url, body=SOAP_FAULT_1001, status=500,
+                    content_type="text/xml; charset=utf-8")
+    response = connect(admin(world, client_as))
+    assert response.status_code == 422
+    html = body(response)
+    assert field_error(html, "token")
+    assert re.search(r'<input [^>]*id="username"[^>]*value="salaris@vandijk.nl"', html)
+    assert portal_row(world) is None
+
+
+@pytest.mark.parametrize("failure", ["connection-error", "503"])
+def test_connect_while_nmbrs_is_down(world, client_as, nmbrs_http, failure):
+    import requests
+
+    if failure == "503":
+        nmbrs_http.post(nmbrs_http.url, body="Service Unavailable", status=503)
+    else:
+        nmbrs_http.post(nmbrs_http.url, body=requests.ConnectionError("Nmbrs is down"))
+    response = connect(admin(world, client_as))
+    assert response.status_code == 422
+    html = body(response)
+    assert 'role="alert"' in html and field_error(html, "token") == ""
+    assert portal_row(world) is None

@@ -4,10 +4,12 @@ from flask import Response, make_response, render_template, request
 
 
 def is_htmx() -> bool:
-    """True for an htmx request that wants a fragment (not a history restore)."""
+    """True for an htmx request that wants a fragment (not a history restore, and not a boosted
+    link or form: those replace the whole body, so they need the whole page)."""
     return (
         request.headers.get("HX-Request") == "true"
         and request.headers.get("HX-History-Restore-Request") != "true"
+        and request.headers.get("HX-Boosted") != "true"
     )
 
 

@@ -685,3 +685,11 @@ def test_connect_while_nmbrs_is_down(world, client_as, nmbrs_http, failure):
     html = body(response)
     assert 'role="alert"' in html and field_error(html, "token") == ""
     assert portal_row(world) is None
+
+
+def test_boosted_navigation_gets_whole_pages(world, client_as):
+    """hx-boost on <body> swaps the whole page: a boosted request must not get a fragment."""
+    client = admin(world, client_as)
+    for url in (URL, f"/settings/nmbrs/domains/{world.domain.id}", "/domains"):
+        response = client.get(url, htmx=True, headers={"HX-Boosted": "true"})
+        assert "<html" in body(response), url

@@ -46,6 +46,8 @@ def app(tmp_path):
         yield app
         db.session.remove()
         db.drop_all()
+        for engine in db.engines.values():
+            engine.dispose()
 
 
 def hashed(password: str = PASSWORD) -> str:

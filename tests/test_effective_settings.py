@@ -157,7 +157,8 @@ def test_for_all_covers_every_administration_with_an_active_contract(world):
     assert set(everything) == {world.administration.id, by_feature.id}
     assert everything[world.administration.id].import_journals is False
     assert everything[by_feature.id].import_journals is True
-    assert everything[by_feature.id].credentials_id == everything[world.administration.id].credentials_id
+    same_link = everything[world.administration.id].credentials_id
+    assert everything[by_feature.id].credentials_id == same_link
 
 
 def test_for_all_runs_a_constant_number_of_queries(world):

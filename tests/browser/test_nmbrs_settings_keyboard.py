@@ -82,10 +82,6 @@ def page():
         assert not errors, errors
 
 
-def active(page, attribute="id"):
-    return page.evaluate(f"() => document.activeElement && document.activeElement.getAttribute('{attribute}')")
-
-
 def tab_to(page, selector, limit=80, backwards=False):
     """Press Tab until the focused element matches `selector`."""
     for _ in range(limit):
@@ -221,7 +217,8 @@ def test_connect_edit_override_disconnect_with_the_keyboard(server, page):
     wait_focus(page, "dialog [data-cancel]")
     for _ in range(5):  # the focus stays inside the dialog
         page.keyboard.press("Tab")
-        assert page.evaluate("() => document.querySelector('dialog').contains(document.activeElement)")
+        assert page.evaluate(
+            "() => document.querySelector('dialog').contains(document.activeElement)")
     shot(page, "08-disconnect-dialog")
     page.keyboard.press("Escape")
     expect(dialog).to_have_count(0)

@@ -83,9 +83,19 @@ def _sqlite_pragmas(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from portal.views import administrations, auth, dashboard, domains, settings, tasks, users
+    from portal.views import (
+        administrations,
+        auth,
+        dashboard,
+        domains,
+        nmbrs_settings,
+        settings,
+        tasks,
+        users,
+    )
 
-    for module in (auth, dashboard, domains, administrations, users, settings, tasks):
+    for module in (auth, dashboard, domains, administrations, users, settings, nmbrs_settings,
+                   tasks):
         app.register_blueprint(module.bp)
 
 

@@ -12,26 +12,28 @@ from portal.models.documents import (
     WorkCostPeriod,
 )
 from portal.models.imports import CompanyLink, ImportRun, ImportStatus
+from portal.models.nmbrs_link import NmbrsSettings
 from portal.models.structure import Administration, Domain, Employee, Portal
 
 __all__ = [
     "Administration",
     "AnnualStatement",
-    "CompanyLink",
-    "ImportRun",
-    "ImportStatus",
-    "JournalEntry",
-    "JournalLine",
-    "PayrollRun",
-    "PaySlip",
-    "TaxAssessment",
-    "WorkCostPeriod",
     "AuditEntry",
+    "CompanyLink",
     "Domain",
     "DomainMembership",
     "DomainRole",
     "Employee",
+    "ImportRun",
+    "ImportStatus",
+    "JournalEntry",
+    "JournalLine",
+    "NmbrsSettings",
+    "PayrollRun",
+    "PaySlip",
     "Portal",
     "PortalRole",
+    "TaxAssessment",
     "User",
+    "WorkCostPeriod",
 ]

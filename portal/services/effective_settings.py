@@ -1,0 +1,195 @@
+"""The Nmbrs settings in force for an administration: administration → domain → portal.
+
+This is the one place that computes them; the settings screen shows what it returns and the
+import jobs act on it. Rules:
+
+- Settings come in three groups, each taken as a whole from the nearest scope that has its own
+  value: the credentials (user name + token), the import preferences (pay slips, journals, tax
+  assessments, runs of earlier months) and the days (first + last). Nothing set anywhere means the
+  defaults below, reported as coming from the portal.
+- `connected` needs the portal's feature on and the portal's own link in place. Disconnecting the
+  portal stops every automatic import, also of domains and administrations with credentials of
+  their own; those stay stored (encrypted) and are used again after the portal reconnects.
+- `paused`: Nmbrs rejected the credentials in force (`mark_credentials_rejected`); automatic
+  imports wait until someone changes those credentials (saving new ones clears the mark).
+"""
+
+import calendar
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import defer
+
+from portal.extensions import db
+from portal.models import Administration, Domain, NmbrsSettings, Portal
+from portal.models._common import utcnow
+from portal.models.nmbrs_link import PORTAL_SCOPE
+from portal.services import audit
+
+PORTAL, DOMAIN, ADMINISTRATION = "portal", "domain", "administration"
+IMPORT_FLAGS = ("import_payslips", "import_journals", "import_tax_assessments", "import_late_runs")
+DAYS = ("first_day", "last_day")
+SETTING_NAMES = ("credentials", *IMPORT_FLAGS, *DAYS)
+# The groups an override sets as a whole, and the column telling whether a row sets the group.
+GROUPS = {"credentials": ("username",), "imports": IMPORT_FLAGS, "days": DAYS}
+GROUP_MARKER = {"credentials": "username", "imports": "import_payslips", "days": "first_day"}
+DEFAULTS = {
+    "import_payslips": True,
+    "import_journals": True,
+    "import_tax_assessments": True,
+    "import_late_runs": False,
+    "first_day": 1,
+    "last_day": 31,
+}
+
+
+@dataclass(frozen=True)
+class EffectiveSettings:
+    connected: bool
+    credentials_id: int | None
+    username: str | None
+    credentials_source: str
+    import_payslips: bool
+    import_journals: bool
+    import_tax_assessments: bool
+    import_late_runs: bool
+    first_day: int
+    last_day: int
+    sources: dict[str, str] = field(default_factory=dict)
+    paused: bool = False
+
+    @property
+    def auto_import_enabled(self) -> bool:
+        return (self.connected and not self.paused
+                and (self.import_payslips or self.import_journals or self.import_tax_assessments))
+
+    def in_window(self, day: date) -> bool:
+        """True when `day` lies within the import days of its month (31 = the month's last day)."""
+        month_length = calendar.monthrange(day.year, day.month)[1]
+        first = min(self.first_day, month_length)
+        last = min(self.last_day, month_length)
+        return first <= day.day <= last
+
+    @property
+    def import_all(self) -> bool:
+        return self.import_payslips and self.import_journals and self.import_tax_assessments
+
+
+def compute(portal_enabled: bool, *rows: NmbrsSettings | None) -> EffectiveSettings:
+    """Effective settings from the rows of one chain, nearest first (administration, domain,
+    portal; missing ones as None). Reads only unencrypted columns."""
+    chain = [row for row in rows if row is not None]
+    portal_row = next((row for row in chain if row.scope == PORTAL_SCOPE), None)
+    values: dict = {}
+    sources: dict[str, str] = {}
+    for group, names in (("imports", IMPORT_FLAGS), ("days", DAYS)):
+        row = _nearest(chain, group)
+        for name in names:
+            value = getattr(row, name) if row is not None else None
+            values[name] = DEFAULTS[name] if value is None else value
+            sources[name] = row.level if row is not None else PORTAL
+    credentials = _nearest(chain, "credentials")
+    sources["credentials"] = credentials.level if credentials is not None else PORTAL
+    connected = bool(portal_enabled and portal_row is not None and portal_row.has_credentials)
+    return EffectiveSettings(
+        connected=connected,
+        credentials_id=credentials.id if connected else None,
+        username=credentials.username if credentials is not None else None,
+        credentials_source=sources["credentials"],
+        sources=sources,
+        paused=bool(connected and credentials.credentials_rejected_at is not None),
+        **values,
+    )
+
+
+def _nearest(chain: Iterable[NmbrsSettings], group: str) -> NmbrsSettings | None:
+    marker = GROUP_MARKER[group]
+    return next((row for row in chain if getattr(row, marker) is not None), None)
+
+
+def _rows_query(portal_id: int):
+    # The token is decrypted only when it is really needed (credentials_for, the masked summary).
+    return select(NmbrsSettings).where(NmbrsSettings.portal_id == portal_id).options(
+        defer(NmbrsSettings.token)
+    )
+
+
+def effective_settings(administration: Administration) -> EffectiveSettings:
+    """The settings in force for one administration (one query for the settings rows)."""
+    domain = administration.domain
+    scopes = [PORTAL_SCOPE, NmbrsSettings.scope_for(domain_id=domain.id),
+              NmbrsSettings.scope_for(administration_id=administration.id)]
+    rows = {row.scope: row for row in db.session.scalars(
+        _rows_query(domain.portal_id).where(NmbrsSettings.scope.in_(scopes)))}
+    return compute(domain.portal.nmbrs_enabled, *(rows.get(scope) for scope in reversed(scopes)))
+
+
+def effective_domain_settings(domain: Domain, rows: dict[str, NmbrsSettings] | None = None,
+                              portal_enabled: bool | None = None) -> EffectiveSettings:
+    """What the domain's administrations inherit (domain → portal)."""
+    if rows is None:
+        rows = settings_rows(domain.portal_id, domain_ids=[domain.id])
+    if portal_enabled is None:
+        portal_enabled = domain.portal.nmbrs_enabled
+    return compute(portal_enabled, rows.get(NmbrsSettings.scope_for(domain_id=domain.id)),
+                   rows.get(PORTAL_SCOPE))
+
+
+def settings_rows(portal_id: int, domain_ids: Iterable[int] = (),
+                  administrations_of: int | None = None) -> dict[str, NmbrsSettings]:
+    """The portal's row, those of the given domains and, with `administrations_of` (a domain
+    id), those of that domain's administrations, by scope: one query."""
+    scopes = [PORTAL_SCOPE, *(NmbrsSettings.scope_for(domain_id=i) for i in domain_ids)]
+    condition = NmbrsSettings.scope.in_(scopes)
+    if administrations_of is not None:
+        condition = or_(condition, NmbrsSettings.administration_id.in_(
+            select(Administration.id).where(Administration.domain_id == administrations_of)))
+    return {row.scope: row for row in db.session.scalars(_rows_query(portal_id).where(condition))}
+
+
+def effective_settings_for_all(portal: Portal) -> dict[int, EffectiveSettings]:
+    """Settings in force for every administration with an active payroll contract, by id.
+
+    Two queries whatever the size of the portal."""
+    rows = {row.scope: row for row in db.session.scalars(_rows_query(portal.id))}
+    administrations = db.session.execute(
+        select(Administration.id, Administration.domain_id)
+        .join(Domain, Domain.id == Administration.domain_id)
+        .where(Domain.portal_id == portal.id,
+               or_(Administration.payroll_contract, Domain.nmbrs_enabled))
+        .order_by(Administration.id)
+    ).all()
+    portal_row = rows.get(PORTAL_SCOPE)
+    return {
+        administration_id: compute(
+            portal.nmbrs_enabled,
+            rows.get(NmbrsSettings.scope_for(administration_id=administration_id)),
+            rows.get(NmbrsSettings.scope_for(domain_id=domain_id)),
+            portal_row,
+        )
+        for administration_id, domain_id in administrations
+    }
+
+
+def credentials_for(credentials_id: int) -> tuple[str, str]:
+    """The user name and decrypted token of a settings row; for the import jobs only.
+
+    Never log, store or pass the token on (not in job arguments either)."""
+    row = db.session.get(NmbrsSettings, credentials_id)
+    if row is None or not row.has_credentials:
+        raise LookupError(f"No Nmbrs credentials with id {credentials_id}.")
+    return row.username, row.token
+
+
+def mark_credentials_rejected(credentials_id: int) -> None:
+    """Nmbrs rejected these credentials: pause the automatic imports that use them.
+
+    Added to the session with an audit entry; the caller commits. Saving changed credentials
+    clears the mark."""
+    row = db.session.get(NmbrsSettings, credentials_id)
+    if row is None or row.credentials_rejected_at is not None:
+        return
+    row.credentials_rejected_at = utcnow()
+    audit.record(row.portal_id, "nmbrs.credentials_rejected", row, {"scope": row.scope})

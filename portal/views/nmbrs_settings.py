@@ -1,0 +1,644 @@
+"""Settings → Nmbrs settings: connect the portal to Nmbrs, change and disconnect the link, and
+give domains and administrations different settings (issue 4).
+
+Portal staff manage the portal's link; portal staff and a domain's Back office manage that
+domain's different settings and its administrations'. Every page has an htmx fragment and works
+without JavaScript. The token is verified, encrypted and never rendered back.
+"""
+
+import importlib
+import math
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import exists, func, or_, select
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    RadioField,
+    SelectChoice,
+    StringField,
+)
+from wtforms.validators import DataRequired, Email, Length, ValidationError
+from wtforms.widgets import NumberInput
+
+from portal.authz import PORTAL_STAFF, load_administration, load_domain, portal_role_required
+from portal.extensions import db
+from portal.htmx import is_htmx, render
+from portal.models import Administration, Domain, NmbrsSettings
+from portal.models.nmbrs_link import PORTAL_SCOPE
+from portal.services import nmbrs_link
+from portal.services.effective_settings import (
+    DAYS,
+    DEFAULTS,
+    GROUPS,
+    IMPORT_FLAGS,
+    compute,
+    settings_rows,
+)
+
+bp = Blueprint("nmbrs_settings", __name__, url_prefix="/settings/nmbrs")
+DOMAINS_PER_PAGE = 50
+# The administration form opens inside the domain page, next to the domain form: other ids.
+ADMINISTRATION_PREFIX = "administration"
+
+
+DAY_MESSAGE = "Enter a whole number from 1 to 31."
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class DayField(IntegerField):
+    """A day of the month; parsing problems are reported by the form with one clear message."""
+
+    widget = NumberInput(min=1, max=31)
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        if valuelist and valuelist[0].strip():
+            try:
+                self.data = int(valuelist[0].strip())
+            except ValueError:
+                self.data = None
+
+
+class ConnectionForm(FlaskForm):
+    """Credentials, import preferences and import days (the portal's link)."""
+
+    username = StringField(
+        "Username",
+        filters=[_strip],
+        validators=[
+            DataRequired("Enter the e-mail address you use to log into Nmbrs."),
+            Length(max=254),
+            Email("Enter a valid e-mail address, for example name@kantoor.nl.",
+                  check_deliverability=False),
+        ],
+        description="The e-mail address you use to log into Nmbrs.",
+    )
+    token = PasswordField(
+        "API token",
+        description="In Nmbrs: click your name (top right) → User profile → API Token tab.",
+    )
+    import_all = BooleanField("Automatically import all payroll documents", default=True)
+    # The state of "all" when the form was shown: tells the server which switch the user moved.
+    import_all_was = HiddenField(default="y")
+    import_payslips = BooleanField("Import pay slips automatically", default=True)
+    import_journals = BooleanField("Import payroll journals automatically", default=True)
+    import_tax_assessments = BooleanField("Import payroll tax assessments automatically",
+                                          default=True)
+    import_late_runs = BooleanField(
+        "Also import runs of earlier months automatically", default=False,
+        description="Off: a payroll run of an earlier month is imported by hand.",
+    )
+    first_day = DayField("First day", default=DEFAULTS["first_day"],
+                         description="Day of the month from which documents are imported (1–31).")
+    last_day = DayField(
+        "Last day", default=DEFAULTS["last_day"],
+        description="Last day of the month on which documents are imported (1–31; a day past "
+                    "the end of a short month means its last day).",
+    )
+
+    # True when there is no stored token to keep (connecting; a new own-credentials override).
+    token_required = True
+
+    def validate_token(self, field):
+        raw = (field.raw_data or [""])[0] or ""
+        if raw and not raw.strip():
+            field.data = ""
+            raise ValidationError("The API token cannot be only spaces.")
+        field.data = raw.strip()
+        if not field.data:
+            if self.token_required:
+                raise ValidationError("Enter the API token.")
+            return
+        if any(char.isspace() for char in field.data):
+            raise ValidationError("An API token has no spaces. Copy it again from Nmbrs.")
+        if len(field.data) > 200:
+            raise ValidationError("This is too long for an API token. Copy it again from Nmbrs.")
+
+    def validate_first_day(self, field):
+        _check_day(field, "Enter the first day (1–31).")
+
+    def validate_last_day(self, field):
+        _check_day(field, "Enter the last day (1–31).")
+        first = self.first_day.data
+        if first is not None and 1 <= first <= 31 and field.data < first:
+            raise ValidationError("The last day cannot be before the first day.")
+
+    def sync_import_switches(self) -> None:
+        """ "All" sets the three; turning one off clears "all" (the server side of the rule)."""
+        all_was = self.import_all_was.data == "y"
+        if self.import_all.data != all_was:
+            for name in IMPORT_FLAGS[:3]:
+                self[name].data = self.import_all.data
+        self.import_all.data = all(self[name].data for name in IMPORT_FLAGS[:3])
+        self.import_all_was.data = "y" if self.import_all.data else ""
+
+    def preferences(self) -> dict:
+        return {name: self[name].data for name in (*IMPORT_FLAGS, "first_day", "last_day")}
+
+    def fill(self, values: dict) -> None:
+        """Show stored or inherited values (for a form built without form data)."""
+        for name, value in values.items():
+            if name in self and value is not None:
+                self[name].data = value
+        self.import_all.data = all(self[name].data for name in IMPORT_FLAGS[:3])
+        self.import_all_was.data = "y" if self.import_all.data else ""
+
+
+def _check_day(field, missing_message):
+    raw = (field.raw_data or [""])[0] if field.raw_data else ""
+    if field.data is None:
+        raise ValidationError(DAY_MESSAGE if raw.strip() else missing_message)
+    if not 1 <= field.data <= 31:
+        raise ValidationError(DAY_MESSAGE)
+
+
+MODE_CHOICES = [SelectChoice("inherit", "As parent"), SelectChoice("own", "Own value")]
+
+
+class OverrideForm(ConnectionForm):
+    """A domain's or administration's different settings: per group "as parent" or its own."""
+
+    credentials_mode = RadioField("Credentials", choices=MODE_CHOICES, default="inherit")
+    imports_mode = RadioField("Import preferences", choices=MODE_CHOICES, default="inherit")
+    days_mode = RadioField("Days on which documents are imported", choices=MODE_CHOICES,
+                           default="inherit")
+
+    def own(self, group: str) -> bool:
+        return self[f"{group}_mode"].data == "own"
+
+    def validate(self, extra_validators=None):
+        super().validate(extra_validators)
+        # Fields of a group left "as parent" are not used, so they cannot be wrong.
+        for group, names in GROUPS.items():
+            if not self.own(group):
+                names = {"credentials": ("username", "token")}.get(group, names)
+                for name in names:
+                    self[name].errors = []
+        self._errors = None
+        return not any(field.errors for field in self)
+
+    def groups(self) -> dict:
+        """The values to save: None for a group "as parent"."""
+        preferences = self.preferences()
+        return {
+            "credentials": ({"username": self.username.data, "token": self.token.data}
+                            if self.own("credentials") else None),
+            "imports": ({n: preferences[n] for n in IMPORT_FLAGS}
+                        if self.own("imports") else None),
+            "days": ({n: preferences[n] for n in ("first_day", "last_day")}
+                     if self.own("days") else None),
+        }
+
+
+# --- the portal's link ------------------------------------------------------------------------
+
+def _feature_off():
+    """The feature is off for the portal: say so and how to get it, offer nothing else."""
+    return render("nmbrs_settings/feature_off.html", "nmbrs_settings/_feature_off.html",
+                  200 if request.method == "GET" else 409)
+
+
+def feature_required(view):
+    from functools import wraps
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_user.portal.nmbrs_enabled:
+            return _feature_off()
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def _last_import_summary(portal):
+    """The last import's status line, once the imports engineer's service exists."""
+    try:
+        module = importlib.import_module("portal.services.import_status")
+    except ModuleNotFoundError as error:
+        if error.name != "portal.services.import_status":
+            raise
+        return None
+    return module.last_import_summary(portal)
+
+
+def _connection_context(notice=None):
+    portal = current_user.portal
+    row = nmbrs_link.portal_row(portal)
+    settings = compute(portal.nmbrs_enabled, row)
+    overrides_with_credentials = 0
+    if settings.connected:
+        overrides_with_credentials = db.session.scalar(
+            select(func.count(NmbrsSettings.id)).where(
+                NmbrsSettings.portal_id == portal.id, NmbrsSettings.scope != PORTAL_SCOPE,
+                NmbrsSettings.username.is_not(None)))
+    return {
+        "row": row,
+        "settings": settings,
+        "last_import": _last_import_summary(portal) if settings.connected else None,
+        "overrides_with_credentials": overrides_with_credentials,
+        "notice": notice,
+    }
+
+
+@bp.get("")
+@portal_role_required(*PORTAL_STAFF)
+@feature_required
+def index():
+    """The portal's link (or a Connect button) and the domains with a payroll contract."""
+    return render("nmbrs_settings/index.html", "nmbrs_settings/_connection.html",
+                  **_connection_context(), **_domains_context())
+
+
+@bp.get("/connection")
+@portal_role_required(*PORTAL_STAFF)
+@feature_required
+def connection():
+    """The connection section alone (Cancel of the connect/edit form)."""
+    if not is_htmx():
+        return redirect(url_for(".index"))
+    return render_template("nmbrs_settings/_connection.html", **_connection_context())
+
+
+def _render_connection_form(form, mode, status=200, alert=None, row=None):
+    return render("nmbrs_settings/connection_form.html", "nmbrs_settings/_connection_form.html",
+                  status, form=form, mode=mode, alert=alert, row=row)
+
+
+@bp.get("/connect")
+@portal_role_required(*PORTAL_STAFF)
+@feature_required
+def connect_form():
+    """The connect form: credentials, import preferences (all on) and import days."""
+    row = nmbrs_link.portal_row(current_user.portal)
+    if row is not None and row.has_credentials:
+        return redirect(url_for(".edit_form"))
+    form = ConnectionForm(formdata=None)
+    if row is not None:  # preferences kept from an earlier link
+        form.fill({name: getattr(row, name) for name in (*IMPORT_FLAGS, *DAYS)})
+    return _render_connection_form(form, "connect")
+
+
+@bp.post("/connect")
+@portal_role_required(*PORTAL_STAFF)
+@feature_required
+def connect():
+    """Verify the credentials with Nmbrs, then store the link (token encrypted)."""
+    portal = current_user.portal
+    existing = nmbrs_link.portal_row(portal)
+    if existing is not None and existing.has_credentials:
+        abort(409)
+    form = ConnectionForm()
+    form.sync_import_switches()
+    if form.validate_on_submit():
+        try:
+            nmbrs_link.connect(portal, current_user, form.username.data, form.token.data,
+                               form.preferences())
+        except nmbrs_link.CredentialsRejected as error:
+            db.session.rollback()
+            form.token.errors.append(str(error))
+            return _render_connection_form(form, "connect", 422)
+        except nmbrs_link.NmbrsLinkError as error:
+            db.session.rollback()
+            return _render_connection_form(form, "connect", 422, alert=str(error))
+        db.session.commit()
+        return _saved("Connected to Nmbrs. Payroll documents are imported automatically.")
+    return _render_connection_form(form, "connect", 422)
+
+
+def _saved(message):
+    if is_htmx():
+        return render_template("nmbrs_settings/_connection.html", **_connection_context(message))
+    flash(message)
+    return redirect(url_for(".index"), 303)
+
+
+def _connected_row_or_redirect():
+    row = nmbrs_link.portal_row(current_user.portal)
+    if row is None or not row.has_credentials:
+        return None
+    return row
+
+
+@bp.get("/edit")
+@portal_role_required(*PORTAL_STAFF)
+@feature_required
+def edit_form():
+    """The same form with the stored values; the token field stays empty."""
+    row = _connected_row_or_redirect()
+    if row is None:
+        return redirect(url_for(".connect_form"))
+    form = ConnectionForm(formdata=None, username=row.username)
+    form.fill({name: getattr(row, name) for name in (*IMPORT_FLAGS, *DAYS)})
+    form.token_required = False
+    return _render_connection_form(form, "edit", row=row)
+
+
+@bp.post("/edit")
+@portal_role_required(*PORTAL_STAFF)
+@feature_required
+def edit():
+    """Save the changed link; an empty token keeps the stored one, new credentials are verified."""
+    row = _connected_row_or_redirect()
+    if row is None:
+        abort(409)
+    form = ConnectionForm()
+    form.token_required = False
+    form.sync_import_switches()
+    if form.validate_on_submit():
+        try:
+            changes = nmbrs_link.update_connection(current_user.portal, form.username.data,
+                                                   form.token.data or None, form.preferences())
+        except nmbrs_link.CredentialsRejected as error:
+            db.session.rollback()
+            form.token.errors.append(str(error))
+            return _render_connection_form(form, "edit", 422, row=row)
+        except nmbrs_link.NmbrsLinkError as error:
+            db.session.rollback()
+            return _render_connection_form(form, "edit", 422, alert=str(error), row=row)
+        db.session.commit()
+        return _saved("Nmbrs settings saved." if changes else "Nothing changed.")
+    return _render_connection_form(form, "edit", 422, row=row)
+
+
+@bp.get("/disconnect")
+@portal_role_required(*PORTAL_STAFF)
+@feature_required
+def disconnect_confirm():
+    """Ask for confirmation: a <dialog> for htmx, a confirmation page without JavaScript."""
+    context = _connection_context()
+    if not context["settings"].connected:
+        return redirect(url_for(".index"))
+    return render("nmbrs_settings/disconnect.html", "nmbrs_settings/_disconnect_dialog.html",
+                  **context)
+
+
+@bp.post("/disconnect")
+@portal_role_required(*PORTAL_STAFF)
+@feature_required
+def disconnect():
+    """Delete the stored credentials and stop the automatic imports; documents stay."""
+    nmbrs_link.disconnect(current_user.portal)
+    db.session.commit()
+    return _saved("Disconnected from Nmbrs. Automatic imports have stopped; imported documents "
+                  "and the import history are kept.")
+
+
+# --- domains and administrations --------------------------------------------------------------
+
+def _domains_context():
+    """One page of the domains with an administration with an active payroll contract.
+
+    A constant number of queries: count, page, settings rows, administration counts."""
+    portal = current_user.portal
+    has_payroll = exists(
+        select(Administration.id).where(Administration.domain_id == Domain.id,
+                                        or_(Administration.payroll_contract,
+                                            Domain.nmbrs_enabled)))
+    base = select(Domain).where(Domain.portal_id == portal.id, has_payroll)
+    total = db.session.scalar(select(func.count()).select_from(base.subquery()))
+    pages = max(1, math.ceil(total / DOMAINS_PER_PAGE))
+    page = min(max(request.args.get("page", 1, type=int), 1), pages)
+    domains = db.session.scalars(
+        base.order_by(Domain.name).limit(DOMAINS_PER_PAGE).offset((page - 1) * DOMAINS_PER_PAGE)
+    ).all()
+    ids = [domain.id for domain in domains]
+    rows = settings_rows(portal.id, ids)
+    counts = {}
+    if ids:
+        counts = {
+            domain_id: (administrations, overrides)
+            for domain_id, administrations, overrides in db.session.execute(
+                select(Administration.domain_id, func.count(Administration.id),
+                       func.count(NmbrsSettings.id))
+                .join(Domain, Domain.id == Administration.domain_id)
+                .outerjoin(NmbrsSettings, NmbrsSettings.administration_id == Administration.id)
+                .where(Administration.domain_id.in_(ids),
+                       or_(Administration.payroll_contract, Domain.nmbrs_enabled))
+                .group_by(Administration.domain_id))
+        }
+    portal_row = rows.get(PORTAL_SCOPE)
+    return {
+        "domain_rows": [
+            (domain,
+             compute(portal.nmbrs_enabled,
+                     rows.get(NmbrsSettings.scope_for(domain_id=domain.id)), portal_row),
+             NmbrsSettings.scope_for(domain_id=domain.id) in rows,
+             counts.get(domain.id, (0, 0)))
+            for domain in domains
+        ],
+        "page_number": page,
+        "pages": pages,
+        "total_domains": total,
+    }
+
+
+def _override_form(row, parent_settings, formdata=None, prefix=""):
+    """The different-settings form, showing own values or else the inherited ones."""
+    form = OverrideForm(formdata=formdata, prefix=prefix)
+    if formdata is None:
+        values = {name: getattr(parent_settings, name) for name in (*IMPORT_FLAGS, *DAYS)}
+        for group in ("imports", "days"):
+            if row is not None and getattr(row, GROUPS[group][0]) is not None:
+                form[f"{group}_mode"].data = "own"
+                values.update({name: getattr(row, name) for name in GROUPS[group]})
+        if row is not None and row.has_credentials:
+            form.credentials_mode.data = "own"
+            form.username.data = row.username
+        form.fill(values)
+    form.token_required = not (row is not None and row.has_credentials)
+    return form
+
+
+def _domain_context(domain, form=None, notice=None):
+    portal_enabled = current_user.portal.nmbrs_enabled
+    rows = settings_rows(domain.portal_id, [domain.id], administrations_of=domain.id)
+    portal_row = rows.get(PORTAL_SCOPE)
+    domain_row = rows.get(NmbrsSettings.scope_for(domain_id=domain.id))
+    domain_settings = compute(portal_enabled, domain_row, portal_row)
+    portal_settings = compute(portal_enabled, portal_row)
+    administrations = db.session.scalars(
+        select(Administration)
+        .join(Domain, Domain.id == Administration.domain_id)
+        .where(Administration.domain_id == domain.id,
+               or_(Administration.payroll_contract, Domain.nmbrs_enabled))
+        .order_by(Administration.name)
+    ).all()
+    return {
+        "domain": domain,
+        "domain_row": domain_row,
+        "settings": domain_settings,
+        "parent_settings": portal_settings,
+        "form": form or _override_form(domain_row, portal_settings),
+        "administration_rows": [
+            (administration,
+             compute(portal_enabled,
+                     rows.get(NmbrsSettings.scope_for(administration_id=administration.id)),
+                     domain_row, portal_row),
+             NmbrsSettings.scope_for(administration_id=administration.id) in rows)
+            for administration in administrations
+        ],
+        "notice": notice,
+    }
+
+
+def _load_domain(domain_id):
+    domain = load_domain(domain_id, manage=True)
+    if not domain.portal.nmbrs_enabled:
+        return None
+    return domain
+
+
+@bp.get("/domains/<int:domain_id>")
+def domain(domain_id):
+    """A domain's different settings, and its administrations with theirs."""
+    domain = _load_domain(domain_id)
+    if domain is None:
+        return _feature_off()
+    return render("nmbrs_settings/domain.html", "nmbrs_settings/_domain_settings.html",
+                  **_domain_context(domain))
+
+
+@bp.post("/domains/<int:domain_id>")
+def save_domain(domain_id):
+    """Save the domain's different settings ("as portal" or own, per group)."""
+    domain = _load_domain(domain_id)
+    if domain is None:
+        return _feature_off()
+    row = nmbrs_link.override_row(domain)
+    form = _override_form(row, None, formdata=request.form)
+    form.sync_import_switches()
+    if form.validate_on_submit():
+        try:
+            changes = nmbrs_link.save_override(domain, form.groups())
+        except nmbrs_link.CredentialsRejected as error:
+            db.session.rollback()
+            form.token.errors.append(str(error))
+        except nmbrs_link.NmbrsLinkError as error:
+            db.session.rollback()
+            return _render_domain(domain, form, 422, alert=str(error))
+        else:
+            db.session.commit()
+            return _domain_saved(domain, "Settings of the domain saved." if changes
+                                 else "Nothing changed.")
+    return _render_domain(domain, form, 422)
+
+
+def _render_domain(domain, form=None, status=200, alert=None, notice=None):
+    context = _domain_context(domain, form, notice)
+    return render("nmbrs_settings/domain.html", "nmbrs_settings/_domain_settings.html", status,
+                  alert=alert, **context)
+
+
+def _domain_saved(domain, message):
+    if is_htmx():
+        return _render_domain(domain, notice=message)
+    flash(message)
+    return redirect(url_for(".domain", domain_id=domain.id), 303)
+
+
+@bp.post("/domains/<int:domain_id>/reset")
+def reset_domain(domain_id):
+    """"Use the portal settings": remove the domain's different settings."""
+    domain = _load_domain(domain_id)
+    if domain is None:
+        return _feature_off()
+    nmbrs_link.remove_override(domain)
+    db.session.commit()
+    return _domain_saved(domain, "The domain uses the portal settings.")
+
+
+def _load_administration(administration_id):
+    administration = load_administration(administration_id, manage=True)
+    if not administration.domain.portal.nmbrs_enabled:
+        return None, None
+    rows = settings_rows(administration.domain.portal_id, [administration.domain_id])
+    own = nmbrs_link.override_row(administration)
+    enabled = administration.domain.portal.nmbrs_enabled
+    domain_row = rows.get(NmbrsSettings.scope_for(domain_id=administration.domain_id))
+    return administration, {
+        "administration": administration,
+        "domain": administration.domain,
+        "own_row": own,
+        "parent_settings": compute(enabled, domain_row, rows.get(PORTAL_SCOPE)),
+        "settings": compute(enabled, own, domain_row, rows.get(PORTAL_SCOPE)),
+        "has_override": own is not None,
+    }
+
+
+@bp.get("/administrations/<int:administration_id>")
+def administration(administration_id):
+    """The administration's different settings (an inline row form for htmx)."""
+    administration, context = _load_administration(administration_id)
+    if administration is None:
+        return _feature_off()
+    form = _override_form(context["own_row"], context["parent_settings"],
+                          prefix=ADMINISTRATION_PREFIX)
+    return render("nmbrs_settings/administration.html",
+                  "nmbrs_settings/_administration_form_row.html", form=form, **context)
+
+
+@bp.get("/administrations/<int:administration_id>/row")
+def administration_row(administration_id):
+    """The administration's read-only row (Cancel of the inline form)."""
+    administration, context = _load_administration(administration_id)
+    if administration is None:
+        return _feature_off()
+    if not is_htmx():
+        return redirect(url_for(".domain", domain_id=administration.domain_id))
+    return render_template("nmbrs_settings/_administration_row.html", **context)
+
+
+@bp.post("/administrations/<int:administration_id>")
+def save_administration(administration_id):
+    """Save the administration's different settings ("as domain" or own, per group)."""
+    administration, context = _load_administration(administration_id)
+    if administration is None:
+        return _feature_off()
+    form = _override_form(context["own_row"], None, formdata=request.form,
+                          prefix=ADMINISTRATION_PREFIX)
+    form.sync_import_switches()
+    alert = None
+    if form.validate_on_submit():
+        try:
+            changes = nmbrs_link.save_override(administration, form.groups())
+        except nmbrs_link.CredentialsRejected as error:
+            db.session.rollback()
+            form.token.errors.append(str(error))
+        except nmbrs_link.NmbrsLinkError as error:
+            db.session.rollback()
+            alert = str(error)
+        else:
+            db.session.commit()
+            return _administration_saved(
+                administration, "Settings saved." if changes else "Nothing changed.")
+    return render("nmbrs_settings/administration.html",
+                  "nmbrs_settings/_administration_form_row.html", 422, form=form, alert=alert,
+                  **context)
+
+
+def _administration_saved(administration, message):
+    if not is_htmx():
+        flash(f"{administration.name}: {message}")
+        return redirect(url_for(".domain", domain_id=administration.domain_id) +
+                        f"#administration-{administration.id}", 303)
+    _, context = _load_administration(administration.id)
+    return render_template("nmbrs_settings/_administration_row.html", notice=message, **context)
+
+
+@bp.post("/administrations/<int:administration_id>/reset")
+def reset_administration(administration_id):
+    """"Use the domain settings": remove the administration's different settings."""
+    administration, _context = _load_administration(administration_id)
+    if administration is None:
+        return _feature_off()
+    nmbrs_link.remove_override(administration)
+    db.session.commit()
+    return _administration_saved(administration, "Uses the domain settings.")

@@ -4,10 +4,14 @@ from flask import Response, make_response, render_template, request
 
 
 def is_htmx() -> bool:
-    """True for an htmx request that wants a fragment (not a history restore)."""
+    """True for an htmx request that wants a fragment (not a history restore, not hx-boost).
+
+    Boosted links and forms (hx-boost on <body>) swap the whole body: they need the page.
+    """
     return (
         request.headers.get("HX-Request") == "true"
         and request.headers.get("HX-History-Restore-Request") != "true"
+        and request.headers.get("HX-Boosted") != "true"
     )
 
 

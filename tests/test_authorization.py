@@ -25,7 +25,7 @@ def routes(world):
         ("POST", "/users"): [LOGIN, 403, 403, 403, 303, 303],
         ("POST", f"/users/{u}/role"): [LOGIN, 403, 403, 403, 303, 404],
         ("GET", "/settings"): [LOGIN, 200, 200, 200, 200, 200],
-        ("GET", "/tasks"): [LOGIN, 200, 200, 200, 200, 200],
+        ("GET", "/tasks"): [LOGIN, 403, 403, 200, 200, 200],
         ("GET", "/account/password"): [LOGIN, 200, 200, 200, 200, 200],
     }
 

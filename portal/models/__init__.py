@@ -14,6 +14,7 @@ from portal.models.documents import (
 from portal.models.imports import CompanyLink, ImportRun, ImportStatus
 from portal.models.nmbrs_link import NmbrsSettings
 from portal.models.structure import Administration, Domain, Employee, Portal
+from portal.models.tasks import Task, TaskStatus
 
 __all__ = [
     "Administration",
@@ -33,6 +34,8 @@ __all__ = [
     "PaySlip",
     "Portal",
     "PortalRole",
+    "Task",
+    "TaskStatus",
     "TaxAssessment",
     "User",
     "WorkCostPeriod",

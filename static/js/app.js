@@ -74,4 +74,34 @@
     var focusTarget = event.detail.elt.querySelector && event.detail.elt.querySelector("[autofocus]");
     if (focusTarget && document.activeElement !== focusTarget) focusTarget.focus();
   });
+
+  // A swap that replaces the focused element (a refreshed list, an updated row) must not drop
+  // the keyboard focus to <body>: remember its id and focus the element with that id again.
+  var focusedId = null;
+  document.addEventListener("htmx:beforeSwap", function () {
+    var active = document.activeElement;
+    focusedId = active && active !== document.body && active.id ? active.id : null;
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    if (!focusedId) return;
+    var active = document.activeElement;
+    var lost = !active || active === document.body || !active.isConnected;
+    var again = document.getElementById(focusedId);
+    focusedId = null;
+    if (lost && again) again.focus();
+  });
+
+  // Polling ([data-poll], e.g. the task list's "every 30s") skips a round while the user is
+  // choosing in a select of the region it would replace, so a half-made choice is not reset.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var poller = event.detail.elt;
+    if (!poller || !poller.hasAttribute || !poller.hasAttribute("data-poll")) return;
+    if (event.detail.requestConfig && event.detail.requestConfig.triggeringEvent &&
+        event.detail.requestConfig.triggeringEvent.type === "click") return;
+    var target = event.detail.target;
+    var active = document.activeElement;
+    if (target && active && active.tagName === "SELECT" && target.contains(active)) {
+      event.preventDefault();
+    }
+  });
 })();

@@ -1,5 +1,7 @@
 """The `flask --app app worker` command: an RQ worker whose jobs run in the app context."""
 
+import os
+
 import click
 from flask import current_app
 from flask.cli import with_appcontext
@@ -17,6 +19,7 @@ from jobs.queue import QUEUE_NAMES, AppContextJob, get_queue, redis_connection
 def worker_command(burst, scheduler):
     """Process import jobs until stopped."""
     AppContextJob.flask_app = current_app._get_current_object()
+    AppContextJob.worker_pid = os.getpid()
     connection = redis_connection()
     queues = [get_queue(name, connection) for name in QUEUE_NAMES]
     worker = Worker(

@@ -1,5 +1,7 @@
 """Queues and enqueueing: one place that knows how jobs are put on Redis."""
 
+import os
+
 from flask import current_app
 from redis import Redis
 from rq import Queue
@@ -38,6 +40,7 @@ class AppContextJob(Job):
     """A job that runs inside the Flask app context of the worker that performs it."""
 
     flask_app = None  # set by the worker command
+    worker_pid = None  # the pid of the forking worker; its work horses have another
 
     def perform(self):
         app = type(self).flask_app
@@ -46,8 +49,9 @@ class AppContextJob(Job):
         with app.app_context():
             from portal.extensions import db
 
-            # The work horse is a fork: never reuse the parent's pooled connections.
-            db.engine.dispose(close=False)
+            if type(self).worker_pid not in (None, os.getpid()):
+                # A forked work horse must not reuse the parent's pooled connections.
+                db.engine.dispose(close=False)
             try:
                 return super().perform()
             finally:

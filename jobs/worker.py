@@ -1,5 +1,7 @@
 """The `flask --app app worker` command: an RQ worker whose jobs run in the app context."""
 
+import os
+
 import click
 from flask import current_app
 from flask.cli import with_appcontext
@@ -16,7 +18,9 @@ from jobs.queue import QUEUE_NAMES, AppContextJob, get_queue, redis_connection
 @with_appcontext
 def worker_command(burst, scheduler):
     """Process import jobs until stopped."""
+    _preload_job_modules()
     AppContextJob.flask_app = current_app._get_current_object()
+    AppContextJob.worker_pid = os.getpid()
     connection = redis_connection()
     queues = [get_queue(name, connection) for name in QUEUE_NAMES]
     worker = Worker(
@@ -33,3 +37,13 @@ def worker_command(burst, scheduler):
 
         ensure_dispatch_scheduled()
     worker.work(burst=burst, with_scheduler=scheduler)
+
+
+def _preload_job_modules() -> None:
+    """Import the job code and configure the ORM once, before the worker forks: otherwise
+    every work horse pays for it again, which costs more than a small import itself."""
+    import jobs.dispatch  # noqa: F401
+    import jobs.imports  # noqa: F401
+    from sqlalchemy.orm import configure_mappers
+
+    configure_mappers()

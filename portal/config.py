@@ -38,6 +38,10 @@ def from_environment(instance_path: str) -> dict:
         "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", True),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", redis_url),
         "TASK_AUTO_COMPLETE_DAYS": int(os.environ.get("TASK_AUTO_COMPLETE_DAYS", "30")),
+        # PDFs of pay slips and annual statements; default instance/documents.
+        "DOCUMENT_STORE_PATH": os.environ.get("DOCUMENT_STORE_PATH"),
+        # Local time at which the daily dispatcher queues the automatic imports.
+        "IMPORT_DISPATCH_TIME": os.environ.get("IMPORT_DISPATCH_TIME", "06:00"),
     }
 
 

@@ -1,7 +1,7 @@
 """tasks: the task inbox (error notifications of the imports)
 
 Revision ID: c5a1tasks0001
-Revises: 4134b5b1fa90
+Revises: b4a1nmbrslink1
 Create Date: 2026-11-24 19:00:12.559024
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c5a1tasks0001'
-down_revision = '4134b5b1fa90'
+down_revision = 'b4a1nmbrslink1'
 branch_labels = None
 depends_on = None
 

@@ -75,6 +75,7 @@ class AdministrationImporter:
         self.progress = progress or Progress(None)
         self.result = ImportResult()
         self._nmbrs_employees = None
+        self._ours = None
 
     # -- which company -------------------------------------------------------------------
 
@@ -264,9 +265,7 @@ class AdministrationImporter:
 
     def _employee(self, company_id: int, member, run) -> Employee | None:
         """Our employee with the run member's number, created or updated from Nmbrs if needed."""
-        employee = db.session.scalar(select(Employee).where(
-            Employee.administration_id == self.administration.id,
-            Employee.number == member.employee_number))
+        employee = self._our_employees()[0].get(member.employee_number)
         if employee is not None:
             return employee
         details = self.nmbrs_employees(company_id).get(member.employee_number)
@@ -288,23 +287,33 @@ class AdministrationImporter:
             self._nmbrs_employees = {e.number: e for e in self.client.employees(company_id)}
         return self._nmbrs_employees
 
+    def _our_employees(self) -> tuple[dict, dict]:
+        """The administration's employees by number and by BSN, loaded (and decrypted) once."""
+        if self._ours is None:
+            employees = db.session.scalars(select(Employee).where(
+                Employee.administration_id == self.administration.id)).all()
+            self._ours = ({e.number: e for e in employees},
+                          {e.bsn: e for e in employees if e.bsn})
+        return self._ours
+
     def upsert_employee(self, details) -> tuple[Employee, bool]:
-        """Create the employee, or update the one with the same BSN (Yuki's rule)."""
-        ours = db.session.scalars(select(Employee).where(
-            Employee.administration_id == self.administration.id)).all()
-        by_number = next((e for e in ours if e.number == details.number), None)
-        by_bsn = next((e for e in ours if details.bsn and e.bsn == details.bsn), None)
-        employee = by_number or by_bsn
-        created = employee is None
+        """Create the employee, or update the one with the same number or BSN (Yuki's rule)."""
+        by_number, by_bsn = self._our_employees()
+        employee = by_number.get(details.number) or (details.bsn and by_bsn.get(details.bsn))
+        created = not employee
         if created:
             employee = Employee(administration_id=self.administration.id)
             db.session.add(employee)
+        by_number.pop(employee.number, None)
         employee.number = details.number
         employee.name = details.name
         employee.street, employee.house_number = details.street, details.house_number
         employee.postal_code, employee.city = details.postal_code, details.city
         employee.iban = details.iban or employee.iban
         employee.bsn = details.bsn or employee.bsn
+        by_number[employee.number] = employee
+        if employee.bsn:
+            by_bsn[employee.bsn] = employee
         self.result.summary["employees created" if created else "employees updated"] += 1
         return employee, created
 

@@ -90,12 +90,17 @@ def _repeat(task: Task, title, message, links, import_run_id, now) -> None:
 
 
 def resolve_tasks(administration: Administration, cause_prefix: str | None = None,
-                  now: datetime | None = None) -> int:
-    """Complete the administration's open tasks whose cause is gone (an import succeeded)."""
+                  now: datetime | None = None, keep_causes: set[str] = frozenset()) -> int:
+    """Complete the administration's open tasks whose cause is gone (an import succeeded).
+
+    `keep_causes` are problems the same import just ran into again: they stay open.
+    """
     query = select(Task).where(Task.administration_id == administration.id,
                                Task.status == TaskStatus.OPEN)
     if cause_prefix:
         query = query.where(Task.cause.startswith(cause_prefix, autoescape=True))
+    if keep_causes:
+        query = query.where(Task.cause.not_in(keep_causes))
     tasks = db.session.scalars(query).all()
     for task in tasks:
         _complete(task, now or utcnow(), None, "The cause is gone: the next import succeeded.")

@@ -197,7 +197,7 @@ def post(base_url, body, action=f'"{NS}/Run_GetList"', content_type="text/xml; c
                          timeout=5)
 
 
-def envelope(params=(("CompanyId", 54611), ("Year", YEAR)), operation="Run_GetList"):
+def envelope(params=(("CompanyId", 54701), ("Year", YEAR)), operation="Run_GetList"):
     credentials = NmbrsCredentials(demo_data.SANDBOX_USERNAME, demo_data.SANDBOX_TOKEN,
                                    demo_data.SANDBOX_SUBDOMAIN)
     return build_envelope("CompanyService", operation, list(params), credentials).decode()
@@ -212,8 +212,8 @@ def test_a_correct_request_is_answered(sandbox_url):
 @pytest.mark.parametrize("body, action, expected", [
     (envelope(), None, "valid action parameter"),
     (envelope(), f'"{NS}/List_GetAll"', "SOAPAction"),
-    (envelope((("CompanyID", 54611), ("Year", YEAR))), RUN_GET_LIST, "Expected parameters"),
-    (envelope((("Year", YEAR), ("CompanyId", 54611))), RUN_GET_LIST, "Expected parameters"),
+    (envelope((("CompanyID", 54701), ("Year", YEAR))), RUN_GET_LIST, "Expected parameters"),
+    (envelope((("Year", YEAR), ("CompanyId", 54701))), RUN_GET_LIST, "Expected parameters"),
     (envelope((("CompanyId", "abc"), ("Year", YEAR))), f'"{NS}/Run_GetList"', "correct format"),
     (envelope().replace("<Username>demo@vandijk-partners.nl</Username>", "")
      .replace("</Token>", "</Token><Username>demo@vandijk-partners.nl</Username>"),

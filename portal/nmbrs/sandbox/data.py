@@ -134,16 +134,16 @@ class SandboxData:
         return None
 
 
-def build_sandbox_data(today: date | None = None) -> SandboxData:
-    """Build the sandbox world from the demo portal for the year of `today`."""
+def build_sandbox_data(today: date | None = None, domains=None) -> SandboxData:
+    """Build the sandbox world from the demo portal (or other `domains`) for `today`'s year."""
     today = today or date.today()
     debtors, companies = [], []
-    for debtor_index, domain in enumerate(demo_data.DOMAINS, start=1):
+    for debtor_index, domain in enumerate(domains or demo_data.DOMAINS, start=1):
         debtor = SandboxDebtor(id=1000 + debtor_index, number=str(debtor_index), name=domain.name)
         debtors.append(debtor)
         for admin_index, admin in enumerate(domain.administrations, start=1):
             if admin.payroll:
-                company_id = 54600 + debtor_index * 10 + admin_index
+                company_id = 54600 + debtor_index * 100 + admin_index
                 companies.append(_company(company_id, debtor.id, admin, today))
     return SandboxData(today=today, debtors=tuple(debtors), companies=tuple(companies))
 

@@ -63,9 +63,10 @@ class CallCounter:
 class SandboxApp:
     """WSGI app answering `/soap/v3/<Service>.asmx` like Nmbrs does."""
 
-    def __init__(self, options: SandboxOptions | None = None, today: date | None = None):
+    def __init__(self, options: SandboxOptions | None = None, today: date | None = None,
+                 domains=None):
         self.options = options or SandboxOptions()
-        self.world: SandboxData = build_sandbox_data(today)
+        self.world: SandboxData = build_sandbox_data(today, domains)
         self.counter = CallCounter()
         self.urls = Map([
             Rule("/soap/v3/<service>.asmx", endpoint="soap"),

@@ -15,9 +15,11 @@ class _QuietHandler(WSGIRequestHandler):
 
 
 @contextmanager
-def running_sandbox(today: date | None = None, **options):
-    """Serve a sandbox on a free local port; yields `http://127.0.0.1:PORT/soap/v3`."""
-    app = SandboxApp(SandboxOptions(**options), today=today)
+def running_sandbox(today: date | None = None, domains=None, **options):
+    """Serve a sandbox on a free local port; yields `http://127.0.0.1:PORT/soap/v3`.
+
+    `domains` (DemoDomain objects) replaces the demo portal, e.g. for benchmarks."""
+    app = SandboxApp(SandboxOptions(**options), today=today, domains=domains)
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
     thread = threading.Thread(target=server.serve_forever, name="nmbrs-sandbox", daemon=True)
     thread.start()

@@ -1,0 +1,274 @@
+"""The import engine with a real Redis, a real RQ worker and the local Nmbrs sandbox."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from jobs.dispatch import dispatch_daily_imports, due_administrations
+from jobs.enqueue import start_automatic_import, start_manual_import
+from portal.extensions import db
+from portal.models import (
+    Employee,
+    ImportRun,
+    ImportStatus,
+    JournalEntry,
+    NmbrsSettings,
+    PayrollRun,
+    PaySlip,
+    Task,
+    TaskStatus,
+    TaxAssessment,
+)
+from portal.nmbrs.client import NmbrsClient
+from portal.nmbrs.errors import NmbrsUnavailable
+from portal.nmbrs.sandbox.testing import running_sandbox
+from tests.imports_helpers import administration, counts, linked_demo_app, run_jobs
+
+TODAY = date(2026, 5, 20)  # the sandbox has runs for January–May of 2026
+BAKKERIJ = "Bakkerij De Vries B.V."
+JANSEN = "Installatiebedrijf Jansen B.V."
+
+
+@pytest.fixture(scope="module")
+def sandbox():
+    with running_sandbox(today=TODAY) as url:
+        yield url
+
+
+@pytest.fixture
+def app(tmp_path, sandbox):
+    with linked_demo_app(tmp_path, sandbox) as app:
+        yield app
+
+
+def automatic_import(app, name: str, day: date = TODAY) -> ImportRun:
+    import_run = start_automatic_import(administration(name).id, day)
+    assert import_run is not None
+    run_jobs(app)
+    return db.session.get(ImportRun, import_run.id)
+
+
+def test_automatic_import_brings_this_months_documents(app):
+    import_run = automatic_import(app, BAKKERIJ)
+    assert import_run.status == ImportStatus.SUCCEEDED, import_run.error
+    bakkerij = administration(BAKKERIJ)
+    runs = db.session.scalars(select(PayrollRun).where(
+        PayrollRun.administration_id == bakkerij.id)).all()
+    assert [(r.year, r.period_end) for r in runs] == [(2026, 5)]  # the current month only
+    assert counts(bakkerij.id) == {"runs": 1, "journals": 1, "payslips": 3, "tax": 1}
+    # April's declaration: May's is only ready after May.
+    tax = db.session.scalar(select(TaxAssessment))
+    assert (tax.year, tax.period, tax.booking_date) == (2026, 4, date(2026, 4, 30))
+    assert import_run.summary == {"journal entries": 1, "pay slips": 3,
+                                  "payroll tax assessments": 1}
+
+
+def test_importing_twice_gives_the_same_counts(app):
+    automatic_import(app, BAKKERIJ)
+    first = counts(administration(BAKKERIJ).id)
+    # The same day's import is never queued twice; the next day's finds nothing new.
+    assert start_automatic_import(administration(BAKKERIJ).id, TODAY) is None
+    second_run = automatic_import(app, BAKKERIJ, date(2026, 5, 21))
+    assert second_run.status == ImportStatus.SUCCEEDED
+    assert counts(administration(BAKKERIJ).id) == first
+    assert second_run.summary == {}
+    # A manual import of the same run afterwards adds nothing either.
+    client_runs = _runs(app, BAKKERIJ)
+    may = next(r for r in client_runs if r.period_end == 5)
+    manual = start_manual_import(administration(BAKKERIJ).id, None, "manual", {
+        "year": 2026, "run_ids": [may.id], "documents": ["journal", "payslips",
+                                                         "tax_assessments"]})
+    run_jobs(app)
+    assert db.session.get(ImportRun, manual.id).status == ImportStatus.SUCCEEDED
+    assert counts(administration(BAKKERIJ).id) == first
+
+
+def _runs(app, name):
+    client = NmbrsClient.from_config(app.config, "demo@vandijk-partners.nl",
+                                     "demo-token-7f3a9c2e5b1d4f60a8e2")
+    client.verify()
+    from portal.models import CompanyLink
+
+    link = db.session.scalar(select(CompanyLink).where(
+        CompanyLink.administration_id == administration(name).id))
+    if link is None:
+        debtor = next(d for d in client.debtors() if d.name == "bakkerij-de-vries")
+        company = next(c for c in client.companies(debtor.id) if c.name == name)
+        return client.runs(company.id, 2026)
+    return client.runs(link.company_id, 2026)
+
+
+def test_journals_balance_and_land_on_the_last_day_of_the_period(app):
+    runs = _runs(app, BAKKERIJ)
+    thirteenth = next(r for r in runs if r.period_end == 13)
+    february = next(r for r in runs if r.period_end == 2)
+    import_run = start_manual_import(administration(BAKKERIJ).id, None, "manual", {
+        "year": 2026, "run_ids": [thirteenth.id, february.id], "documents": ["journal"]})
+    run_jobs(app)
+    assert db.session.get(ImportRun, import_run.id).status == ImportStatus.SUCCEEDED
+    entries = {e.payroll_run.period_end: e for e in db.session.scalars(select(JournalEntry))}
+    assert entries[2].booking_date == date(2026, 2, 28)
+    assert entries[13].booking_date == date(2026, 12, 31)  # the 13th period on 31 December
+    for entry in entries.values():
+        assert entry.total_debit == entry.total_credit > Decimal("0")
+        assert all(isinstance(line.debit, Decimal) for line in entry.lines)
+    assert db.session.scalar(select(PaySlip.id)) is None  # only the chosen document type
+
+
+def test_a_missing_employee_is_created_from_nmbrs(app):
+    bakkerij = administration(BAKKERIJ)
+    fatima = db.session.scalar(select(Employee).where(Employee.number == 2,
+                                                      Employee.administration_id == bakkerij.id))
+    db.session.delete(fatima)
+    db.session.commit()
+    assert automatic_import(app, BAKKERIJ).status == ImportStatus.SUCCEEDED
+    created = db.session.scalar(select(Employee).where(Employee.number == 2,
+                                                       Employee.administration_id == bakkerij.id))
+    assert created.name == "Fatima El Amrani"
+    assert created.iban == "NL20INGB0001234567" and created.city == "Utrecht"
+    assert counts(bakkerij.id)["payslips"] == 3
+
+
+def test_an_employee_found_by_bsn_is_updated_not_duplicated(app):
+    bakkerij = administration(BAKKERIJ)
+    jan = db.session.scalar(select(Employee).where(Employee.number == 1,
+                                                   Employee.administration_id == bakkerij.id))
+    jan.number, jan.name = 901, "J. de Vries (old number)"
+    db.session.commit()
+    import_run = start_manual_import(bakkerij.id, None, "employees", {})
+    run_jobs(app)
+    assert db.session.get(ImportRun, import_run.id).status == ImportStatus.SUCCEEDED
+    employees = db.session.scalars(select(Employee).where(
+        Employee.administration_id == bakkerij.id)).all()
+    assert sorted(e.number for e in employees) == [1, 2, 3]
+    assert db.session.get(Employee, jan.id).name == "Jan de Vries"
+
+
+def test_a_mismatched_company_gives_a_task(app):
+    bakkerij = administration(BAKKERIJ)
+    bakkerij.name = "Bakkerij De Vries Holding B.V."
+    db.session.commit()
+    import_run = automatic_import(app, "Bakkerij De Vries Holding B.V.")
+    assert import_run.status == ImportStatus.FAILED
+    task = db.session.scalar(select(Task))
+    assert task.cause == "company.not-found" and task.administration_id == bakkerij.id
+    assert "Bakkerij De Vries Holding B.V." in task.message
+    assert "choose the Nmbrs company" in task.message
+    assert counts(bakkerij.id)["runs"] == 0
+
+    # Fixing the name makes the next day's import succeed and completes the task by itself.
+    bakkerij.name = BAKKERIJ
+    db.session.commit()
+    assert automatic_import(app, BAKKERIJ, date(2026, 5, 21)).status == ImportStatus.SUCCEEDED
+    assert db.session.get(Task, task.id).status == TaskStatus.COMPLETED
+
+
+def test_matching_ignores_case_and_spacing(app):
+    jansen = administration(JANSEN)
+    jansen.name, jansen.relation_code = "  installatiebedrijf   JANSEN b.v. ", "001"
+    db.session.commit()
+    assert automatic_import(app, jansen.name).status == ImportStatus.SUCCEEDED
+
+
+def test_a_transient_failure_is_retried_and_then_succeeds(app, monkeypatch):
+    failures = {"left": 1}
+    original = NmbrsClient.runs
+
+    def flaky_runs(self, company_id, year):
+        if failures["left"]:
+            failures["left"] -= 1
+            raise NmbrsUnavailable()
+        return original(self, company_id, year)
+
+    monkeypatch.setattr(NmbrsClient, "runs", flaky_runs)
+    import_run = automatic_import(app, BAKKERIJ)
+    assert failures["left"] == 0
+    assert import_run.status == ImportStatus.SUCCEEDED
+    assert counts(administration(BAKKERIJ).id)["payslips"] == 3
+    assert db.session.scalar(select(Task.id)) is None  # retried before any task is made
+
+
+def test_a_failure_that_persists_becomes_one_task(app, monkeypatch):
+    def down(self, company_id, year):
+        raise NmbrsUnavailable()
+
+    monkeypatch.setattr(NmbrsClient, "runs", down)
+    import_run = automatic_import(app, BAKKERIJ)
+    assert import_run.status == ImportStatus.FAILED
+    tasks = db.session.scalars(select(Task)).all()
+    assert len(tasks) == 1 and "not reachable" in tasks[0].message
+
+
+def test_invalid_credentials_pause_automatic_imports(app):
+    row = db.session.scalar(select(NmbrsSettings))
+    row.token = "a-token-nmbrs-does-not-know"
+    db.session.commit()
+    import_run = automatic_import(app, BAKKERIJ)
+    assert import_run.status == ImportStatus.FAILED
+    db.session.refresh(row)
+    assert row.credentials_rejected_at is not None
+    task = db.session.scalar(select(Task))
+    assert task.cause.startswith("credentials.invalid") and task.administration_id is None
+    assert "a-token-nmbrs-does-not-know" not in task.message
+    assert due_administrations(TODAY) == []  # paused until the credentials change
+
+
+def test_dispatcher_respects_the_day_window_and_the_settings(app):
+    row = db.session.scalar(select(NmbrsSettings))
+    payroll = sorted(a.id for a in map(administration, [
+        BAKKERIJ, JANSEN, "Tandartspraktijk Smit"]))
+    assert due_administrations(TODAY) == payroll
+    row.first_day, row.last_day = 21, 31
+    db.session.commit()
+    assert due_administrations(TODAY) == []
+    assert due_administrations(date(2026, 5, 21)) == payroll
+    row.first_day, row.last_day = 25, 31
+    db.session.commit()
+    assert due_administrations(date(2026, 2, 28)) == payroll  # 31 = February's last day
+    row.first_day, row.last_day = 1, 31
+    row.import_payslips = row.import_journals = row.import_tax_assessments = False
+    db.session.commit()
+    assert due_administrations(TODAY) == []
+
+
+def test_dispatcher_queues_each_import_once(app):
+    assert dispatch_daily_imports(TODAY.isoformat()) == 3
+    assert dispatch_daily_imports(TODAY.isoformat()) == 0  # already queued: not again
+    run_jobs(app)
+    statuses = [r.status for r in db.session.scalars(select(ImportRun))]
+    assert statuses == [ImportStatus.SUCCEEDED] * 3
+
+
+def test_late_runs_are_imported_only_when_switched_on(app):
+    automatic_import(app, JANSEN)
+    assert counts(administration(JANSEN).id)["runs"] == 1
+    row = db.session.scalar(select(NmbrsSettings))
+    row.import_late_runs = True
+    db.session.commit()
+    automatic_import(app, JANSEN, date(2026, 5, 21))
+    assert counts(administration(JANSEN).id)["runs"] == 5  # January to May
+
+
+def test_wkr_payroll_balance_is_retrieved(app):
+    from portal.models import WorkCostPeriod
+
+    smit = administration("Tandartspraktijk Smit")
+    import_run = start_manual_import(smit.id, None, "work-costs", {"year": 2026})
+    run_jobs(app)
+    assert db.session.get(ImportRun, import_run.id).status == ImportStatus.SUCCEEDED
+    periods = db.session.scalars(select(WorkCostPeriod).order_by(WorkCostPeriod.period)).all()
+    assert [p.period for p in periods] == [1, 2, 3, 4, 5]
+    assert periods[0].fiscal_wage == Decimal("7750.00")  # 5100.00 + 2650.00
+
+
+def test_annual_statements_are_imported_by_hand(app):
+    from portal.models import AnnualStatement
+
+    smit = administration("Tandartspraktijk Smit")
+    start_manual_import(smit.id, None, "manual", {
+        "year": 2026, "run_ids": [], "documents": ["annual_statements"]})
+    run_jobs(app)
+    statements = db.session.scalars(select(AnnualStatement)).all()
+    assert len(statements) == 2 and all(s.year == 2026 for s in statements)

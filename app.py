@@ -83,9 +83,20 @@ def _sqlite_pragmas(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from portal.views import administrations, auth, dashboard, domains, settings, tasks, users
+    from portal.views import (
+        administrations,
+        auth,
+        dashboard,
+        documents,
+        domains,
+        imports,
+        settings,
+        tasks,
+        users,
+    )
 
-    for module in (auth, dashboard, domains, administrations, users, settings, tasks):
+    for module in (auth, dashboard, domains, administrations, users, settings, tasks, imports,
+                   documents):
         app.register_blueprint(module.bp)
 
 

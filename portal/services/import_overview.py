@@ -64,8 +64,9 @@ def run_overviews(administration_id: int, runs, today: date) -> list[RunOverview
         .group_by(PaySlip.payroll_run_id)).all()) if stored_ids else {}
     employees = db.session.scalar(select(func.count(Employee.id)).where(
         Employee.administration_id == administration_id)) or 0
-    assessed = set(db.session.execute(select(TaxAssessment.year, TaxAssessment.period).where(
-        TaxAssessment.administration_id == administration_id)).tuples())
+    assessed = {(year, period) for year, period in db.session.execute(
+        select(TaxAssessment.year, TaxAssessment.period).where(
+            TaxAssessment.administration_id == administration_id))}
     overviews = []
     for run in sorted(runs, key=lambda r: r.number):
         row = stored.get(run.id)

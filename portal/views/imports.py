@@ -96,8 +96,12 @@ def _now():
 # -- manual import ----------------------------------------------------------------------------
 
 
+def _today() -> date:
+    return date.today()
+
+
 def _year_arg(value) -> int:
-    today = date.today()
+    today = _today()
     try:
         year = int(value)
     except (TypeError, ValueError):
@@ -177,7 +181,7 @@ def _import_page(administration, year, selected_runs, selected_documents, errors
         company = nmbrs_access.resolve_company(administration, client)
         if company is not None:
             runs = import_overview.run_overviews(administration.id,
-                                                 client.runs(company.id, year), date.today())
+                                                 client.runs(company.id, year), _today())
     except NmbrsError as error:
         nmbrs_error = str(error)
     work_costs, fiscal_wage_total = import_overview.work_costs(administration.id, year)
@@ -186,7 +190,7 @@ def _import_page(administration, year, selected_runs, selected_documents, errors
     response = render(
         "imports/import.html", "imports/_import_form.html", status,
         administration=administration, domain=administration.domain, year=year,
-        years=list(range(date.today().year, date.today().year - YEARS_BACK - 1, -1)),
+        years=list(range(_today().year, _today().year - YEARS_BACK - 1, -1)),
         runs=runs, company=company, nmbrs_error=nmbrs_error, errors=errors or {},
         selected_runs=selected_runs, selected_documents=selected_documents,
         document_choices=import_overview.document_choices(), message=message,

@@ -1,0 +1,259 @@
+"""A manual import by keyboard only, with live progress (issue 6, item 4).
+
+The app is served on a real port, the Nmbrs sandbox answers the screens and the import. The
+real `AdministrationImporter` imports the runs in a background thread that stands in for the
+RQ worker: the job frame (`jobs.imports`) needs the settings and task services, which are not
+part of this branch yet. The import pauses after its first run until the page has shown
+"1 of 2", so the test sees the progress without depending on timing.
+"""
+
+import threading
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+
+import pytest
+from redis import Redis
+from sqlalchemy import func, select
+from werkzeug.serving import make_server
+
+from portal import demo_data
+from portal.extensions import db
+from portal.models import (
+    Administration,
+    Domain,
+    ImportRun,
+    ImportStatus,
+    JournalEntry,
+    Portal,
+    PortalRole,
+    User,
+)
+from portal.models._common import utcnow
+from portal.nmbrs.client import NmbrsClient
+from portal.nmbrs.sandbox.testing import running_sandbox
+from portal.services import nmbrs_access
+from portal.services.import_progress import Progress
+from portal.services.importer import AdministrationImporter
+from tests.conftest import PASSWORD, database_url, hashed, make_app
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--disable-dev-shm-usage"]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+TODAY = date(2026, 6, 15)
+REDIS_URL = "redis://127.0.0.1:6379/13"
+EMAIL = "admin@vandijk.example"
+
+
+@contextmanager
+def _serve(app):
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+        server.server_close()
+
+
+@contextmanager
+def _chromium_page():
+    if not CHROMIUM.exists():
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                             args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_context().new_page()
+            page.set_default_timeout(15_000)
+            yield page
+        finally:
+            browser.close()
+
+
+def _focused(page) -> dict:
+    return page.evaluate("() => { const e = document.activeElement; return {tag: e.tagName,"
+                         " id: e.id, text: (e.innerText || e.value || '').trim()}; }")
+
+
+def _tab_to(page, matches, limit=80) -> dict:
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        current = _focused(page)
+        if matches(current):
+            return current
+    raise AssertionError(f"Tab never reached the element; last focus: {_focused(page)}")
+
+
+@pytest.fixture
+def site(tmp_path, monkeypatch):
+    """The app on a real port with one portal administrator, the sandbox behind it."""
+    app = make_app(tmp_path, SQLALCHEMY_DATABASE_URI=database_url(tmp_path), HTMX_VENDORED=True,
+                   RATELIMIT_STORAGE_URI="memory://", REDIS_URL=REDIS_URL,
+                   DOCUMENT_STORE_PATH=str(tmp_path / "documents"))
+    redis = Redis.from_url(REDIS_URL)
+    redis.flushdb()
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        portal = Portal(name=demo_data.PORTAL_NAME, nmbrs_enabled=True)
+        domain = Domain(portal=portal, name="bakkerij-de-vries")
+        administration = Administration(domain=domain, name="Bakkerij De Vries B.V.",
+                                        relation_code="1", payroll_contract=True)
+        user = User(portal=portal, email=EMAIL, portal_role=PortalRole.ADMIN,
+                    password_hash=hashed())
+        db.session.add_all([portal, domain, administration, user])
+        db.session.commit()
+        administration_id = administration.id
+    with running_sandbox(today=TODAY, latency=0.02) as sandbox_url:
+        def client_for(_administration):
+            client = NmbrsClient.from_config({"NMBRS_SOAP_URL": sandbox_url},
+                                             demo_data.SANDBOX_USERNAME, demo_data.SANDBOX_TOKEN)
+            client.verify()
+            return client
+
+        monkeypatch.setattr(nmbrs_access, "client_for", client_for)
+        monkeypatch.setattr("portal.views.imports._today", lambda: TODAY)
+        worker = _FakeWorker(app, client_for)
+        monkeypatch.setattr("jobs.enqueue.start_manual_import", worker.start)
+        with _serve(app) as base_url:
+            yield app, base_url, administration_id, worker
+        worker.join()
+    with app.app_context():
+        db.session.remove()
+        db.drop_all()
+        for engine in db.engines.values():
+            engine.dispose()
+    redis.flushdb()
+    redis.close()
+
+
+class _FakeWorker:
+    """Stands in for `start_manual_import` + the RQ worker: one ImportRun, then the real
+    importer in a thread. After the first run it waits until the test has seen "1 of 2"."""
+
+    def __init__(self, app, client_for):
+        self.app, self.client_for = app, client_for
+        self.seen_first_run = threading.Event()
+        self.threads = []
+
+    def start(self, administration_id, user, kind, request):
+        from jobs.enqueue import active_import
+
+        if active_import(administration_id, kind) is not None:
+            return None
+        import_run = ImportRun(administration_id=administration_id, kind=kind, request=request,
+                               requested_by_id=user.id, status=ImportStatus.QUEUED)
+        db.session.add(import_run)
+        db.session.commit()
+        thread = threading.Thread(target=self._work, args=(import_run.id,), daemon=True)
+        self.threads.append(thread)
+        thread.start()
+        return import_run
+
+    def _work(self, import_run_id):
+        worker = self
+
+        class GatedProgress(Progress):
+            def advance(self, by=1):
+                super().advance(by)
+                worker.seen_first_run.wait(timeout=30)
+
+        with self.app.app_context():
+            import_run = db.session.get(ImportRun, import_run_id)
+            import_run.status, import_run.started_at = ImportStatus.RUNNING, utcnow()
+            db.session.commit()
+            client = self.client_for(import_run.administration)
+            importer = AdministrationImporter(import_run.administration, client,
+                                              directory=client, import_run_id=import_run_id,
+                                              progress=GatedProgress(import_run_id))
+            request = import_run.request
+            importer.import_selected_runs(request["year"], set(request["run_ids"]),
+                                          set(request["documents"]))
+            import_run.status, import_run.finished_at = ImportStatus.SUCCEEDED, utcnow()
+            import_run.summary = dict(importer.result.summary)
+            db.session.commit()
+            db.session.remove()
+
+    def join(self):
+        self.seen_first_run.set()
+        for thread in self.threads:
+            thread.join(timeout=30)
+
+
+def test_manual_import_by_keyboard_with_live_progress(site):
+    from playwright.sync_api import expect
+
+    app, base_url, administration_id, worker = site
+    ARTIFACTS.mkdir(exist_ok=True)
+    with _chromium_page() as page:
+        page.goto(f"{base_url}/administrations/{administration_id}")
+        # Signed out: the login form has the focus.
+        page.keyboard.type(EMAIL)
+        page.keyboard.press("Tab")
+        page.keyboard.type(PASSWORD)
+        page.keyboard.press("Enter")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Bakkerij De Vries B.V.")
+
+        _tab_to(page, lambda f: f["text"] == "Import from Nmbrs")
+        page.keyboard.press("Enter")
+        expect(page).to_have_url(f"{base_url}/administrations/{administration_id}/import")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Import from Nmbrs")
+
+        # January and February: never imported, so "Not yet imported" in June.
+        _tab_to(page, lambda f: f["id"] == "run-5461101")
+        page.keyboard.press("Space")
+        page.keyboard.press("Tab")
+        assert _focused(page)["id"] == "run-5461102"
+        page.keyboard.press("Space")
+        expect(page.locator("#run-5461101")).to_be_checked()
+        expect(page.locator("#run-5461102")).to_be_checked()
+        _tab_to(page, lambda f: f["id"] == "start-import")
+        page.screenshot(path=str(ARTIFACTS / "manual-import-form.png"), full_page=True)
+        polls = []
+        page.on("request", lambda r: polls.append(r.url) if "/imports/" in r.url else None)
+        page.keyboard.press("Enter")
+
+        progress = page.locator("#progress-manual")
+        expect(progress).to_contain_text("1 of 2 runs imported")
+        expect(progress.locator("progress")).to_have_attribute("value", "1")
+        page.screenshot(path=str(ARTIFACTS / "manual-import-progress.png"), full_page=True)
+        # The page stays usable while it polls: the focus stays put, the form can be used.
+        seen = len(polls)
+        for _ in range(100):  # the fragment keeps asking for itself
+            if len(polls) > seen:
+                break
+            page.wait_for_timeout(100)
+        assert len(polls) > seen
+        expect(progress).to_contain_text("1 of 2 runs imported")
+        assert _focused(page)["id"] == "start-import"
+        page.keyboard.press("Shift+Tab")
+        assert _focused(page)["id"] == "document-annual_statements"
+        page.keyboard.press("Space")
+        worker.seen_first_run.set()
+
+        expect(progress).to_contain_text("done", timeout=30_000)
+        expect(progress).to_contain_text("journal entries")
+        expect(progress).to_contain_text("pay slips")
+        expect(progress.locator("[hx-trigger]")).to_have_count(0)  # polling stopped
+        expect(page.locator("#import-progress")).to_have_attribute("role", "status")
+        expect(page.locator("#document-annual_statements")).to_be_checked()  # not re-rendered
+        assert _focused(page)["id"] == "document-annual_statements"
+        page.screenshot(path=str(ARTIFACTS / "manual-import-done.png"), full_page=True)
+
+        # The import history lists it, reached by keyboard.
+        _tab_to(page, lambda f: f["text"] == "Import history")
+        page.keyboard.press("Enter")
+        expect(page.locator("#import-history")).to_contain_text(EMAIL)
+        expect(page.locator("#import-history")).to_contain_text("Manual import 2026")
+
+    with app.app_context():
+        assert db.session.scalar(select(func.count(JournalEntry.id))) == 2
+        assert db.session.scalar(select(ImportRun.status)) == ImportStatus.SUCCEEDED

@@ -13,11 +13,11 @@ from redis.exceptions import RedisError
 from jobs import enqueue
 from portal.authz import load_administration
 from portal.extensions import db
-from portal.views._fragments import render, wants_fragment
 from portal.models import CompanyLink, ImportRun
 from portal.nmbrs.errors import NmbrsError
 from portal.services import audit, import_overview, import_progress, nmbrs_access
 from portal.services.importer import DOCUMENT_LABELS, TAX_ASSESSMENTS
+from portal.views._fragments import render, wants_fragment
 
 bp = Blueprint("imports", __name__, url_prefix="/administrations")
 

@@ -157,7 +157,7 @@ def test_import_history_says_who_what_and_what_failed(world, client_as):
     db.session.commit()
     page = client_as(world.users["domain-back-office"]).get(
         f"/administrations/{administration.id}/imports").get_data(as_text=True)
-    assert "automatic" in page and "3 pay slips, 1 journal entries" in page
+    assert "automatic" in page and "Pay slips: 3, Journal entries: 1" in page
     assert "admin@example.nl" in page and "Manual import 2026" in page
     assert "Nmbrs is not reachable." in page
 

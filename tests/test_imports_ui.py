@@ -376,7 +376,7 @@ def test_progress_fragment_states(app, world, client_as, redis_db):
     run.status, run.summary = ImportStatus.SUCCEEDED, {"journal entries": 3, "pay slips": 9}
     db.session.commit()
     done = client.get(url, htmx=True).get_data(as_text=True)
-    assert "done" in done and "3 journal entries" in done and "9 pay slips" in done
+    assert "done" in done and "Journal entries: 3" in done and "Pay slips: 9" in done
     assert "hx-trigger" not in done  # polling stops by itself
 
     run.status, run.error = ImportStatus.FAILED, "Nmbrs refused the request."
@@ -414,3 +414,16 @@ def _engine_importable(monkeypatch):
             setattr(stub, name, job)
         monkeypatch.setitem(sys.modules, "jobs.imports", stub)
         monkeypatch.setattr("jobs.imports", stub, raising=False)
+
+
+def test_queue_unreachable_is_a_message_not_a_500(world, client_as, nmbrs, monkeypatch):
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    def down(*_args, **_kwargs):
+        raise RedisConnectionError("connection refused")
+
+    monkeypatch.setattr("jobs.enqueue.start_manual_import", down)
+    response = client_as(world.users["portal-admin"]).post(
+        f"/administrations/{world.administration.id}/import/employees", htmx=True)
+    assert response.status_code == 200
+    assert "import queue cannot be reached" in response.get_data(as_text=True)

@@ -96,8 +96,9 @@ def work_costs(administration_id: int, year: int) -> tuple[list[WorkCostPeriod],
 
 
 def summary_lines(summary: dict | None) -> list[str]:
-    """"2 pay slips", "1 journal entries"... in the order the importer wrote them."""
-    return [f"{count} {what}" for what, count in (summary or {}).items() if count]
+    """"Pay slips: 2", "Journal entries: 1"... in the order the importer wrote them."""
+    return [f"{what[:1].upper()}{what[1:]}: {count}"
+            for what, count in (summary or {}).items() if count]
 
 
 def document_choices() -> list[tuple[str, str]]:

@@ -23,6 +23,8 @@ bp = Blueprint("imports", __name__, url_prefix="/administrations")
 
 YEARS_BACK = 4
 DEFAULT_DOCUMENTS = ("journal", "payslips", TAX_ASSESSMENTS)
+QUEUE_DOWN = ("The import queue cannot be reached right now, so nothing was started. Try again in "
+              "a minute; if it persists, tell a Portal administrator.")
 ALREADY_RUNNING = ("An import of this kind is already queued or running for this administration; "
                    "nothing new was queued. Wait until it has finished.")
 
@@ -133,18 +135,15 @@ def start_import(administration_id):
     if errors:
         return _import_page(administration, year, selected_runs=run_ids,
                             selected_documents=documents, errors=errors, status=422)
-    import_run = enqueue.start_manual_import(
-        administration.id, current_user, "manual",
-        {"year": year, "run_ids": sorted(run_ids), "documents": sorted(documents)})
-    return _started(administration, import_run, "manual", year)
+    return _start(administration, "manual", year,
+                  {"year": year, "run_ids": sorted(run_ids), "documents": sorted(documents)})
 
 
 @bp.post("/<int:administration_id>/import/employees")
 def import_employees(administration_id):
     """Queue the import of all Nmbrs employees (create, or update by BSN)."""
     administration = load_administration(administration_id, manage=True)
-    import_run = enqueue.start_manual_import(administration.id, current_user, "employees", {})
-    return _started(administration, import_run, "employees", _year_arg(request.form.get("year")))
+    return _start(administration, "employees", _year_arg(request.form.get("year")), {})
 
 
 @bp.post("/<int:administration_id>/import/work-costs")
@@ -152,13 +151,20 @@ def retrieve_work_costs(administration_id):
     """Queue the retrieval of the WKR payroll balance of the chosen year."""
     administration = load_administration(administration_id, manage=True)
     year = _year_arg(request.form.get("year"))
-    import_run = enqueue.start_manual_import(administration.id, current_user, "work-costs",
-                                             {"year": year})
-    return _started(administration, import_run, "work-costs", year)
+    return _start(administration, "work-costs", year, {"year": year})
 
 
-def _started(administration, import_run, kind, year):
-    """htmx: the progress fragment; without JS: back to the import page, which shows it."""
+def _start(administration, kind, year, import_request):
+    """Queue the import; htmx gets the progress fragment, a plain form the import page."""
+    try:
+        import_run = enqueue.start_manual_import(administration.id, current_user, kind,
+                                                 import_request)
+    except RedisError:
+        if wants_fragment():
+            return render("imports/progress.html", "imports/_progress.html",
+                          administration=administration, message=QUEUE_DOWN, import_run=None)
+        return _import_page(administration, year, selected_runs=set(),
+                            selected_documents=set(DEFAULT_DOCUMENTS), message=QUEUE_DOWN)
     if import_run is None:
         active = enqueue.active_import(administration.id, kind)
         if wants_fragment():

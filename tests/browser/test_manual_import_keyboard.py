@@ -240,8 +240,8 @@ def test_manual_import_by_keyboard_with_live_progress(site):
         worker.seen_first_run.set()
 
         expect(progress).to_contain_text("done", timeout=30_000)
-        expect(progress).to_contain_text("journal entries")
-        expect(progress).to_contain_text("pay slips")
+        expect(progress).to_contain_text("Journal entries: 2")
+        expect(progress).to_contain_text("Pay slips: 6")
         expect(progress.locator("[hx-trigger]")).to_have_count(0)  # polling stopped
         expect(page.locator("#import-progress")).to_have_attribute("role", "status")
         expect(page.locator("#document-annual_statements")).to_be_checked()  # not re-rendered

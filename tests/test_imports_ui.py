@@ -126,6 +126,7 @@ def routes(world, slip_id, statement_id, import_run_id):
     manage_post = [LOGIN, 403, 303, 303, 303, 404]
     return {
         ("GET", f"/administrations/{a}/nmbrs-company", None): manage_get,
+        ("GET", f"/administrations/{a}/nmbrs-company/section", None): view,
         ("POST", f"/administrations/{a}/nmbrs-company", ("company_id", company_id)): manage_post,
         ("GET", f"/administrations/{a}/import", None): manage_get,
         ("POST", f"/administrations/{a}/import", "runs"): manage_post,
@@ -206,7 +207,7 @@ def test_company_chooser_lists_the_debtors_companies_and_stores_the_choice(world
                            htmx=True)
     assert response.status_code == 200
     body = response.get_data(as_text=True)
-    assert "chosen by dbo@example.nl" in body
+    assert "chosen by dbo@example.nl" in body and "autofocus" in body
     link = db.session.scalar(select(CompanyLink).where(CompanyLink.administration_id == a.id))
     assert (link.company_id, link.company_number) == (54611, "1")
     assert link.chosen_by_id == world.users["domain-back-office"].id

@@ -11,7 +11,7 @@ from flask_login import current_user
 from redis.exceptions import RedisError
 
 from jobs import enqueue
-from portal.authz import load_administration
+from portal.authz import can_manage_domain, load_administration
 from portal.extensions import db
 from portal.models import CompanyLink, ImportRun
 from portal.nmbrs.errors import NmbrsError
@@ -37,6 +37,16 @@ def company(administration_id):
     """The companies to choose from (the domain's debtor's, or all the credentials see)."""
     administration = load_administration(administration_id, manage=True)
     return _company_chooser(administration)
+
+
+@bp.get("/<int:administration_id>/nmbrs-company/section")
+def company_section(administration_id):
+    """The company section as on the administration's page (Cancel of the chooser)."""
+    administration = load_administration(administration_id)
+    return render("imports/company.html", "imports/_company_section.html",
+                  administration=administration, domain=administration.domain,
+                  link=nmbrs_access.company_link(administration), saved=None,
+                  may_manage=can_manage_domain(current_user, administration.domain))
 
 
 @bp.post("/<int:administration_id>/nmbrs-company")

@@ -7,6 +7,7 @@ document store, never read into memory.
 
 import csv
 import io
+import itertools
 import re
 import unicodedata
 from decimal import Decimal
@@ -78,8 +79,11 @@ def payslips(administration_id):
         .where(PaySlip.administration_id == administration.id)
         .options(selectinload(PaySlip.payroll_run), selectinload(PaySlip.employee))
         .order_by(PayrollRun.year.desc(), PayrollRun.number.desc(), Employee.number))
+    # Newest run first (Jinja's groupby would sort the runs by id instead).
+    groups = [(run, list(slips)) for run, slips
+              in itertools.groupby(page.items, key=lambda slip: slip.payroll_run)]
     return render("documents/payslips.html", "documents/_payslips.html",
-                  **_context(administration, page=page))
+                  **_context(administration, page=page, groups=groups))
 
 
 @bp.get("/payslips/<int:payslip_id>.pdf")

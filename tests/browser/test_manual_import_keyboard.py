@@ -254,6 +254,22 @@ def test_manual_import_by_keyboard_with_live_progress(site):
         expect(page.locator("#import-history")).to_contain_text(EMAIL)
         expect(page.locator("#import-history")).to_contain_text("Manual import 2026")
 
+        # The imported journal entries, balanced, with a CSV export.
+        _tab_to(page, lambda f: f["text"] == "Journal entries")
+        page.keyboard.press("Enter")
+        entries = page.locator("article.journal-entry")
+        expect(entries).to_have_count(2)
+        for index in range(2):
+            totals = entries.nth(index).locator("tfoot td.amount")
+            assert totals.nth(0).inner_text() == totals.nth(1).inner_text()
+        page.screenshot(path=str(ARTIFACTS / "journal-entries.png"), full_page=True)
+        _tab_to(page, lambda f: f["text"] == "Pay slips")
+        page.keyboard.press("Enter")
+        expect(page.get_by_role("link", name="Download")).to_have_count(6)
+        headings = page.locator("#payslips h3")
+        expect(headings).to_have_text(["February 2026 (run 2)", "January 2026 (run 1)"])
+        page.screenshot(path=str(ARTIFACTS / "payslips.png"), full_page=True)
+
     with app.app_context():
         assert db.session.scalar(select(func.count(JournalEntry.id))) == 2
         assert db.session.scalar(select(ImportRun.status)) == ImportStatus.SUCCEEDED

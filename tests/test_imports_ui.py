@@ -4,6 +4,7 @@ their live progress; the route × role table of the import and document routes."
 import re
 import sys
 import types
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -45,6 +46,30 @@ def sandbox_url():
         yield base_url
 
 
+@dataclass(frozen=True)
+class SandboxIds:
+    company: int  # Bakkerij De Vries B.V.
+    other_debtors_company: int  # Tandartspraktijk Smit
+    runs: dict  # period → Nmbrs run id, 2026
+
+
+@pytest.fixture(scope="module")
+def ids(sandbox_url) -> SandboxIds:
+    """The sandbox's ids, read from it (they are the sandbox's business, not ours)."""
+    client = _sandbox_client(sandbox_url)
+    companies = {c.name: c.id for c in client.companies()}
+    company = companies["Bakkerij De Vries B.V."]
+    runs = {run.period_end: run.id for run in client.runs(company, 2026)}
+    return SandboxIds(company, companies["Tandartspraktijk Smit"], runs)
+
+
+def _sandbox_client(sandbox_url):
+    client = NmbrsClient.from_config({"NMBRS_SOAP_URL": sandbox_url},
+                                     demo_data.SANDBOX_USERNAME, demo_data.SANDBOX_TOKEN)
+    client.verify()
+    return client
+
+
 @pytest.fixture
 def nmbrs(monkeypatch, sandbox_url):
     """Screens talk to the sandbox; the settings service is not the point here."""
@@ -52,10 +77,7 @@ def nmbrs(monkeypatch, sandbox_url):
 
     def client_for(administration):
         calls.append(administration.id)
-        client = NmbrsClient.from_config({"NMBRS_SOAP_URL": sandbox_url},
-                                         demo_data.SANDBOX_USERNAME, demo_data.SANDBOX_TOKEN)
-        client.verify()
-        return client
+        return _sandbox_client(sandbox_url)
 
     monkeypatch.setattr(nmbrs_access, "client_for", client_for)
     monkeypatch.setattr("portal.views.imports._today", lambda: TODAY)
@@ -89,11 +111,11 @@ def fake_start(monkeypatch):
     return started
 
 
-def _stored_documents(app, world, tmp_path):
+def _stored_documents(app, world, tmp_path, ids):
     app.config["DOCUMENT_STORE_PATH"] = str(tmp_path / "store")
     a = world.administration
     employee = Employee(administration_id=a.id, number=1, name="Jan de Vries")
-    run = PayrollRun(administration_id=a.id, nmbrs_run_id=5461101, year=2026, number=1,
+    run = PayrollRun(administration_id=a.id, nmbrs_run_id=ids.runs[1], year=2026, number=1,
                      period_start=1, period_end=1, description="Januari 2026")
     db.session.add_all([employee, run])
     db.session.flush()
@@ -118,9 +140,9 @@ def _stored_documents(app, world, tmp_path):
 # -- the route × role table -------------------------------------------------------------------
 
 
-def routes(world, slip_id, statement_id, import_run_id):
+def routes(world, ids, slip_id, statement_id, import_run_id):
     a = world.administration.id
-    company_id = "54611"
+    company_id = str(ids.company)
     view = [LOGIN, 403, 200, 200, 200, 404]
     manage_get = [LOGIN, 403, 200, 200, 200, 404]
     manage_post = [LOGIN, 403, 303, 303, 303, 404]
@@ -145,15 +167,16 @@ def routes(world, slip_id, statement_id, import_run_id):
 
 
 @pytest.mark.parametrize("role_index,role", list(enumerate(ROLES)))
-def test_route_role_table(app, world, client_as, nmbrs, fake_start, tmp_path, role_index, role):
-    ids = _stored_documents(app, world, tmp_path)
+def test_route_role_table(app, world, client_as, nmbrs, fake_start, tmp_path, ids, role_index,
+                          role):
+    stored = _stored_documents(app, world, tmp_path, ids)
     failures = []
-    for (method, path, form), expected_by_role in routes(world, *ids).items():
+    for (method, path, form), expected_by_role in routes(world, ids, *stored).items():
         expected = expected_by_role[role_index]
         client = client_as(world.users.get(role))
         if method == "POST":
             if form == "runs":
-                data = {"year": "2026", "run_ids": ["5461101"], "documents": ["journal"]}
+                data = {"year": "2026", "run_ids": [str(ids.runs[1])], "documents": ["journal"]}
             else:
                 data = dict([form]) if form else {}
             response = client.post(path, data)
@@ -184,7 +207,7 @@ def test_posts_without_csrf_token_are_refused(world, client_as, fake_start):
 
 
 def test_administration_page_shows_the_linked_company(world, client_as):
-    db.session.add(CompanyLink(administration_id=world.administration.id, company_id=54611,
+    db.session.add(CompanyLink(administration_id=world.administration.id, company_id=54701,
                                company_name="Bakkerij De Vries B.V.", company_number="1"))
     db.session.commit()
     page = client_as(world.users["portal-admin"]).get(
@@ -195,7 +218,7 @@ def test_administration_page_shows_the_linked_company(world, client_as):
 
 
 def test_company_chooser_lists_the_debtors_companies_and_stores_the_choice(world, client_as,
-                                                                           nmbrs):
+                                                                           nmbrs, ids):
     a = world.administration
     client = client_as(world.users["domain-back-office"])
     page = client.get(f"/administrations/{a.id}/nmbrs-company").get_data(as_text=True)
@@ -203,16 +226,16 @@ def test_company_chooser_lists_the_debtors_companies_and_stores_the_choice(world
     assert "Tandartspraktijk Smit" not in page  # another debtor's company
     assert demo_data.SANDBOX_TOKEN not in page
 
-    response = client.post(f"/administrations/{a.id}/nmbrs-company", {"company_id": "54611"},
+    response = client.post(f"/administrations/{a.id}/nmbrs-company", {"company_id": str(ids.company)},
                            htmx=True)
     assert response.status_code == 200
     body = response.get_data(as_text=True)
     assert "chosen by dbo@example.nl" in body and "autofocus" in body
     link = db.session.scalar(select(CompanyLink).where(CompanyLink.administration_id == a.id))
-    assert (link.company_id, link.company_number) == (54611, "1")
+    assert (link.company_id, link.company_number) == (ids.company, "1")
     assert link.chosen_by_id == world.users["domain-back-office"].id
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "nmbrs.company_chosen"))
-    assert entry.details["company_id"] == 54611
+    assert entry.details["company_id"] == ids.company
 
 
 def test_company_chooser_lists_every_company_when_no_debtor_has_the_domain_name(world,
@@ -225,9 +248,10 @@ def test_company_chooser_lists_every_company_when_no_debtor_has_the_domain_name(
     assert "No Nmbrs debtor is named" in page
 
 
-def test_choosing_a_company_the_credentials_do_not_see_is_refused(world, client_as, nmbrs):
+def test_choosing_another_debtors_company_is_refused(world, client_as, nmbrs, ids):
     response = client_as(world.users["portal-admin"]).post(
-        f"/administrations/{world.administration.id}/nmbrs-company", {"company_id": "54631"})
+        f"/administrations/{world.administration.id}/nmbrs-company",
+        {"company_id": str(ids.other_debtors_company)})
     assert response.status_code == 422
     assert "Choose one of the Nmbrs companies" in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count(CompanyLink.id))) == 0
@@ -257,8 +281,9 @@ def test_not_connected_without_settings_service(world, client_as):
 # -- the runs of a year -----------------------------------------------------------------------
 
 
-def test_import_page_lists_runs_with_what_is_imported(app, world, client_as, nmbrs, tmp_path):
-    _stored_documents(app, world, tmp_path)  # January: journal and one pay slip of one employee
+def test_import_page_lists_runs_with_what_is_imported(app, world, client_as, nmbrs, tmp_path,
+                                                      ids):
+    _stored_documents(app, world, tmp_path, ids)  # January: journal and one pay slip of one employee
     db.session.add(WorkCostPeriod(administration_id=world.administration.id, year=2026, period=1,
                                   fiscal_wage=Decimal("9235.75"), work_cost_payroll=Decimal(0),
                                   work_cost_financial=Decimal(0),
@@ -272,18 +297,18 @@ def test_import_page_lists_runs_with_what_is_imported(app, world, client_as, nmb
         f"/administrations/{world.administration.id}/import?year=2026").get_data(as_text=True)
     assert "January 2026 (run 1)" in page and "June 2026 (run 6)" in page
     assert "July 2026" not in page  # the sandbox's today is in June
-    january = page[page.index('id="run-5461101"'):page.index('id="run-5461102"')]
+    january = page[page.index(f'id="run-{ids.runs[1]}"'):page.index(f'id="run-{ids.runs[2]}"')]
     assert "<td>Yes</td>" in january and "<td>1 of 1</td>" in january
     # Earlier months never imported are pointed out; the current month is not "late".
-    february = page[page.index('id="run-5461102"'):page.index('id="run-5461103"')]
+    february = page[page.index(f'id="run-{ids.runs[2]}"'):page.index(f'id="run-{ids.runs[3]}"')]
     assert "Not yet imported" in february
-    june = page[page.index('id="run-5461106"'):]
+    june = page[page.index(f'id="run-{ids.runs[6]}"'):]
     assert "Not yet imported" not in june.split("</tr>")[0]
     assert "Import all employees" in page and "Retrieve WKR payroll balance 2026" in page
     assert 'id="fiscal-wage-total">18,471.50<' in page
 
 
-def test_manual_import_validation_no_run_no_document(world, client_as, nmbrs, fake_start):
+def test_manual_import_validation_no_run_no_document(world, client_as, nmbrs, fake_start, ids):
     client = client_as(world.users["portal-admin"])
     url = f"/administrations/{world.administration.id}/import"
     response = client.post(url, {"year": "2026", "documents": ["journal"]}, htmx=True)
@@ -291,28 +316,28 @@ def test_manual_import_validation_no_run_no_document(world, client_as, nmbrs, fa
     body = response.get_data(as_text=True)
     assert 'id="run_ids-error"' in body and "Choose at least one run" in body
     assert response.headers["HX-Retarget"] == "#manual-import"
-    response = client.post(url, {"year": "2026", "run_ids": ["5461101"]})
+    response = client.post(url, {"year": "2026", "run_ids": [str(ids.runs[1])]})
     assert response.status_code == 422
     body = response.get_data(as_text=True)
     assert "Choose at least one kind of document" in body
-    assert re.search(r'value="5461101"[^>]*checked', body)  # the choice is kept
+    assert re.search(rf'value="{ids.runs[1]}"[^>]*checked', body)  # the choice is kept
     assert fake_start == []
 
 
-def test_manual_import_queues_a_job(app, world, client_as, nmbrs, redis_db, monkeypatch):
+def test_manual_import_queues_a_job(app, world, client_as, nmbrs, redis_db, monkeypatch, ids):
     _engine_importable(monkeypatch)
     from jobs.queue import get_queue
 
     client = client_as(world.users["domain-back-office"])
     response = client.post(f"/administrations/{world.administration.id}/import",
-                           {"year": "2026", "run_ids": ["5461102", "5461101"],
+                           {"year": "2026", "run_ids": [str(ids.runs[2]), str(ids.runs[1])],
                             "documents": ["journal", "payslips"]}, htmx=True)
     assert response.status_code == 200
     body = response.get_data(as_text=True)
     assert "queued" in body and 'hx-trigger="load delay:1s"' in body
     run = db.session.scalar(select(ImportRun))
     assert run.kind == "manual" and run.status == ImportStatus.QUEUED
-    assert run.request == {"year": 2026, "run_ids": [5461101, 5461102],
+    assert run.request == {"year": 2026, "run_ids": sorted([ids.runs[1], ids.runs[2]]),
                            "documents": ["journal", "payslips"]}
     assert run.requested_by_id == world.users["domain-back-office"].id
     job_ids = get_queue("imports", connection=redis_db).job_ids
@@ -320,7 +345,7 @@ def test_manual_import_queues_a_job(app, world, client_as, nmbrs, redis_db, monk
 
     # A second start while the first is queued: a clear message, nothing new queued.
     again = client.post(f"/administrations/{world.administration.id}/import",
-                        {"year": "2026", "run_ids": ["5461103"], "documents": ["journal"]},
+                        {"year": "2026", "run_ids": [str(ids.runs[3])], "documents": ["journal"]},
                         htmx=True)
     assert "already queued or running" in again.get_data(as_text=True)
     assert db.session.scalar(select(func.count(ImportRun.id))) == 1

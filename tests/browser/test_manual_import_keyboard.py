@@ -208,13 +208,15 @@ def test_manual_import_by_keyboard_with_live_progress(site):
         expect(page.get_by_role("heading", level=1)).to_have_text("Import from Nmbrs")
 
         # January and February: never imported, so "Not yet imported" in June.
-        _tab_to(page, lambda f: f["id"] == "run-5461101")
+        january = page.get_by_role("checkbox", name="January 2026 (run 1)")
+        february = page.get_by_role("checkbox", name="February 2026 (run 2)")
+        _tab_to(page, lambda f: f["id"] == january.get_attribute("id"))
         page.keyboard.press("Space")
         page.keyboard.press("Tab")
-        assert _focused(page)["id"] == "run-5461102"
+        assert _focused(page)["id"] == february.get_attribute("id")
         page.keyboard.press("Space")
-        expect(page.locator("#run-5461101")).to_be_checked()
-        expect(page.locator("#run-5461102")).to_be_checked()
+        expect(january).to_be_checked()
+        expect(february).to_be_checked()
         _tab_to(page, lambda f: f["id"] == "start-import")
         page.screenshot(path=str(ARTIFACTS / "manual-import-form.png"), full_page=True)
         polls = []

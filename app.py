@@ -87,7 +87,9 @@ def _register_blueprints(app: Flask) -> None:
         administrations,
         auth,
         dashboard,
+        documents,
         domains,
+        imports,
         nmbrs_settings,
         settings,
         tasks,
@@ -95,7 +97,7 @@ def _register_blueprints(app: Flask) -> None:
     )
 
     for module in (auth, dashboard, domains, administrations, users, settings, nmbrs_settings,
-                   tasks):
+                   tasks, imports, documents):
         app.register_blueprint(module.bp)
 
 

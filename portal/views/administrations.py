@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from portal.authz import can_manage_domain, load_administration
 from portal.htmx import render
+from portal.services.nmbrs_access import company_link
 
 bp = Blueprint("administrations", __name__, url_prefix="/administrations")
 
@@ -20,4 +21,5 @@ def show(administration_id):
         domain=administration.domain,
         employees=administration.employees,
         may_manage=can_manage_domain(current_user, administration.domain),
+        company_link=company_link(administration),
     )

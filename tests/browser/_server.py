@@ -42,22 +42,21 @@ def serve(app):
         server.server_close()
 
 
+SESSION_BROWSER = None  # set by tests/browser/conftest.py: shared_browser
+
+
 @contextmanager
-def chromium_page():
-    """A fresh page in headless Debian Chromium; skips the test when it is not installed."""
-    if not CHROMIUM.exists():
+def chromium_page(timeout_ms: int = 10_000):
+    """A fresh page (own context) in the session's headless Chromium."""
+    if SESSION_BROWSER is None:
         pytest.skip("Chromium is not installed (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                             args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context()
-            page = context.new_page()
-            page.set_default_timeout(10_000)
-            yield page
-        finally:
-            browser.close()
+    context = SESSION_BROWSER.new_context()
+    try:
+        page = context.new_page()
+        page.set_default_timeout(timeout_ms)
+        yield page
+    finally:
+        context.close()
 
 
 def focused(page) -> dict:

@@ -9,11 +9,13 @@ from pathlib import Path
 
 import flask_migrate
 import pytest
+from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
 from portal.extensions import db
 from portal.models import Portal, PortalRole
 from portal.services import accounts
+from tests.browser import _server
 from tests.conftest import PASSWORD, make_app
 from tests.helpers_logging import preserved_logging
 
@@ -33,11 +35,29 @@ def _require_chromium():
                     "sudo apt-get install -y chromium")
 
 
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
-    """pytest-playwright's launch arguments, pointed at Debian's Chromium, headless."""
-    return {**browser_type_launch_args, "executable_path": str(CHROMIUM), "headless": True,
-            "args": CHROMIUM_ARGS}
+@pytest.fixture(autouse=True, scope="session")
+def shared_browser(_require_chromium):
+    """One headless Chromium for the whole browser suite (one Playwright instance: a second
+    sync_playwright() inside the first fails)."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                             args=CHROMIUM_ARGS)
+        _server.SESSION_BROWSER = browser
+        try:
+            yield browser
+        finally:
+            _server.SESSION_BROWSER = None
+            browser.close()
+
+
+@pytest.fixture
+def page(shared_browser):
+    """A fresh browser context and page per test."""
+    context = shared_browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
 
 
 @pytest.fixture(scope="session")

@@ -35,6 +35,7 @@ from portal.nmbrs.sandbox.testing import running_sandbox
 from portal.services import nmbrs_access
 from portal.services.import_progress import Progress
 from portal.services.importer import AdministrationImporter
+from tests.browser._server import chromium_page
 from tests.conftest import PASSWORD, database_url, hashed, make_app
 
 pytestmark = pytest.mark.browser
@@ -62,20 +63,8 @@ def _serve(app):
         server.server_close()
 
 
-@contextmanager
 def _chromium_page():
-    if not CHROMIUM.exists():
-        pytest.skip("Chromium is not installed (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                             args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_context().new_page()
-            page.set_default_timeout(15_000)
-            yield page
-        finally:
-            browser.close()
+    return chromium_page(timeout_ms=15_000)
 
 
 def _focused(page) -> dict:

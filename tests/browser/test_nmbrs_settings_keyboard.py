@@ -64,11 +64,9 @@ def server(tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def page():
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                             args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
+def page(shared_browser):
+    if True:
+        context = shared_browser.new_context(viewport={"width": 1280, "height": 900})
         # Counts htmx settles, so each step waits for the swap it caused (no sleeps).
         context.add_init_script(
             "window.__settles = 0; document.addEventListener('htmx:afterSettle',"
@@ -78,7 +76,7 @@ def page():
         errors = []
         page.on("pageerror", lambda error: errors.append(str(error)))
         yield page
-        browser.close()
+        context.close()
         assert not errors, errors
 
 

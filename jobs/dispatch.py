@@ -1,4 +1,5 @@
-"""The daily dispatcher: queue one import per administration that is due today."""
+"""The daily dispatcher: queue one import per administration that is due today, and tidy the
+task inbox."""
 
 from datetime import date, datetime, time, timedelta
 
@@ -11,6 +12,7 @@ from jobs.queue import get_queue
 from portal.extensions import db
 from portal.models import Portal
 from portal.services.effective_settings import effective_settings_for_all
+from portal.services.tasks import complete_stale_tasks
 
 
 def due_administrations(today: date) -> list[int]:
@@ -28,6 +30,7 @@ def dispatch_daily_imports(day: str | None = None) -> int:
     today = date.fromisoformat(day) if day else date.today()
     queued = sum(1 for administration_id in due_administrations(today)
                  if start_automatic_import(administration_id, today) is not None)
+    complete_stale_tasks()  # tasks without a repeat for TASK_AUTO_COMPLETE_DAYS days
     schedule_dispatch(today + timedelta(days=1))
     return queued
 

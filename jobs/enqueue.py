@@ -31,7 +31,8 @@ def start_automatic_import(administration_id: int, day: date) -> ImportRun | Non
                   extra_args=(day.isoformat(),))
 
 
-def start_manual_import(administration_id: int, user, kind: str, request: dict) -> ImportRun:
+def start_manual_import(administration_id: int, user, kind: str,
+                        request: dict) -> ImportRun | None:
     """Queue a manual import (runs, employees or WKR); None when one is already running."""
     from jobs import imports
 
@@ -61,10 +62,18 @@ def _start(administration_id, kind, user, request, func, job_id=None, extra_args
             retry=_retry(), on_failure=Callback("jobs.imports.import_job_failed"),
             job_timeout=JOB_TIMEOUT, result_ttl=3600, failure_ttl=7 * 24 * 3600)
     except DuplicateJobError:
-        db.session.delete(import_run)
-        db.session.commit()
+        _forget(import_run)
         return None
+    except Exception:
+        _forget(import_run)  # e.g. Redis down: do not leave a "queued" row that blocks the next
+        raise
     return import_run
+
+
+def _forget(import_run: ImportRun) -> None:
+    db.session.rollback()
+    db.session.delete(db.session.merge(import_run))
+    db.session.commit()
 
 
 def _retry() -> Retry:

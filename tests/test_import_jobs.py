@@ -272,3 +272,47 @@ def test_annual_statements_are_imported_by_hand(app):
     run_jobs(app)
     statements = db.session.scalars(select(AnnualStatement)).all()
     assert len(statements) == 2 and all(s.year == 2026 for s in statements)
+
+
+def test_a_late_run_missing_a_pay_slip_is_completed_later(app):
+    """An earlier run with a pay slip missing counts as not yet imported, and gets completed."""
+    row = db.session.scalar(select(NmbrsSettings))
+    row.import_late_runs = True
+    db.session.commit()
+    automatic_import(app, JANSEN)
+    jansen = administration(JANSEN)
+    assert counts(jansen.id) == {"runs": 5, "journals": 5, "payslips": 10, "tax": 1}
+    march = db.session.scalar(select(PayrollRun).where(PayrollRun.administration_id == jansen.id,
+                                                       PayrollRun.period_end == 3))
+    assert march.employee_count == 2
+    db.session.delete(db.session.scalars(select(PaySlip).where(
+        PaySlip.payroll_run_id == march.id)).first())
+    db.session.commit()
+
+    automatic_import(app, JANSEN, date(2026, 5, 21))
+    assert counts(jansen.id) == {"runs": 5, "journals": 5, "payslips": 10, "tax": 1}
+
+
+def test_a_failed_enqueue_leaves_no_blocking_import(app, monkeypatch):
+    from jobs import enqueue
+    from redis.exceptions import ConnectionError as RedisDown
+
+    def redis_down(*args, **kwargs):
+        raise RedisDown("Redis is not reachable")
+
+    monkeypatch.setattr(enqueue, "get_queue", redis_down)
+    with pytest.raises(RedisDown):
+        start_manual_import(administration(BAKKERIJ).id, None, "employees", {})
+    assert db.session.scalar(select(ImportRun.id)) is None
+    monkeypatch.undo()
+    assert start_manual_import(administration(BAKKERIJ).id, None, "employees", {}) is not None
+
+
+def test_last_import_summary_on_the_settings_screen(app):
+    from portal.models import Portal
+    from portal.services.import_status import last_import_summary
+
+    portal = db.session.scalar(select(Portal))
+    assert last_import_summary(portal) is None
+    automatic_import(app, BAKKERIJ)
+    assert last_import_summary(portal).endswith(f"automatic, {BAKKERIJ}: succeeded")

@@ -63,6 +63,7 @@ def upgrade():
     sa.Column('period_start', sa.Integer(), nullable=False),
     sa.Column('period_end', sa.Integer(), nullable=False),
     sa.Column('description', sa.String(length=200), nullable=False),
+    sa.Column('employee_count', sa.Integer(), nullable=True),
     sa.Column('first_seen_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['administration_id'], ['administration.id'], name=op.f('fk_payroll_run_administration_id_administration')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_payroll_run')),

@@ -27,6 +27,8 @@ class PayrollRun(db.Model):
     period_start: Mapped[int]
     period_end: Mapped[int]
     description: Mapped[str] = mapped_column(String(200))
+    # How many employees Nmbrs paid in the run when it was imported: are all pay slips here?
+    employee_count: Mapped[int | None]
     first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     administration: Mapped[Administration] = relationship()

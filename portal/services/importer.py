@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import (
@@ -156,12 +156,16 @@ class AdministrationImporter:
             self.import_annual_statements(company_id, year)
 
     def run_fully_imported(self, run, documents: set[str]) -> bool:
+        """Whether nothing of the run is missing here (asks no Nmbrs call)."""
         stored = self._stored_run(run.id)
         if stored is None:
             return False
         if JOURNAL in documents and not self._has_journal(stored.id):
             return False
-        return PAYSLIPS not in documents or self._has_payslips(stored.id)
+        if PAYSLIPS not in documents:
+            return True
+        return stored.employee_count is not None and self._payslip_count(stored.id) >= (
+            stored.employee_count)
 
     def import_run(self, company_id: int, run, documents: set[str]) -> None:
         """Fetch the run's missing documents, then write them in one transaction."""
@@ -169,11 +173,17 @@ class AdministrationImporter:
         journal = None
         if JOURNAL in documents and not (stored and self._has_journal(stored.id)):
             journal = self._fetch_journal(company_id, run)
-        slips = self._fetch_payslips(company_id, run, stored) if PAYSLIPS in documents else []
-        if journal is None and not slips:
+        members = None
+        slips = []
+        if PAYSLIPS in documents:
+            members, slips = self._fetch_payslips(company_id, run, stored)
+        if journal is None and not slips and (stored is None or members is None
+                                              or stored.employee_count == len(members)):
             return
         try:
             stored = stored or self._add_run(run)
+            if members is not None:
+                stored.employee_count = len(members)
             if journal is not None:
                 self._add_journal(stored, run, journal)
             for employee, stored_file in slips:
@@ -232,18 +242,21 @@ class AdministrationImporter:
 
     # -- pay slips -----------------------------------------------------------------------
 
-    def _has_payslips(self, payroll_run_id: int) -> bool:
-        return db.session.scalar(select(PaySlip.id).where(
-            PaySlip.payroll_run_id == payroll_run_id)) is not None
+    def _payslip_count(self, payroll_run_id: int) -> int:
+        return db.session.scalar(select(func.count(PaySlip.id)).where(
+            PaySlip.payroll_run_id == payroll_run_id))
 
     def _fetch_payslips(self, company_id: int, run, stored: PayrollRun | None):
-        """Download each missing pay slip to the document store; return (employee, file)."""
+        """Download each missing pay slip to the document store.
+
+        Returns the run's members and a (employee, stored file) pair per new pay slip."""
         have = set()
         if stored is not None:
             have = set(db.session.scalars(select(PaySlip.employee_id).where(
                 PaySlip.payroll_run_id == stored.id)))
         fetched = []
-        for member in self.client.run_employees(company_id, run.id, run.year):
+        members = self.client.run_employees(company_id, run.id, run.year)
+        for member in members:
             employee = self._employee(company_id, member, run)
             if employee is None or employee.id in have:
                 continue
@@ -251,7 +264,7 @@ class AdministrationImporter:
             if slip is None:
                 continue
             fetched.append((employee, document_store.save_pdf(slip.pdf)))
-        return fetched
+        return members, fetched
 
     def _add_payslip(self, stored: PayrollRun, run, employee: Employee, stored_file) -> None:
         db.session.add(PaySlip(
@@ -358,9 +371,12 @@ class AdministrationImporter:
         have = set(db.session.scalars(select(AnnualStatement.employee_id).where(
             AnnualStatement.administration_id == self.administration.id,
             AnnualStatement.year == year)))
+        by_number, _by_bsn = self._our_employees()
         for details in self.nmbrs_employees(company_id).values():
-            employee, _ = self.upsert_employee(details)
-            db.session.flush()
+            employee = by_number.get(details.number)
+            if employee is None:
+                employee, _ = self.upsert_employee(details)
+                db.session.flush()
             if employee.id in have:
                 continue
             statement = self.client.annual_statement(details.id, year)

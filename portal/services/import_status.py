@@ -1,0 +1,23 @@
+"""One line on the last import of a portal, for the Nmbrs settings screen."""
+
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import Administration, Domain, ImportRun, ImportStatus
+
+
+def last_import_summary(portal) -> str | None:
+    """E.g. "24-11-2026 06:00, automatic, Bakkerij De Vries B.V.: succeeded"; None if none yet."""
+    last = db.session.scalar(
+        select(ImportRun).join(Administration, Administration.id == ImportRun.administration_id)
+        .join(Domain, Domain.id == Administration.domain_id)
+        .where(Domain.portal_id == portal.id)
+        .order_by(ImportRun.created_at.desc(), ImportRun.id.desc()).limit(1))
+    if last is None:
+        return None
+    when = (last.finished_at or last.started_at or last.created_at).strftime("%d-%m-%Y %H:%M")
+    who = "automatic" if last.automatic else (
+        last.requested_by.email if last.requested_by else "by hand")
+    status = {ImportStatus.QUEUED: "queued", ImportStatus.RUNNING: "running",
+              ImportStatus.SUCCEEDED: "succeeded", ImportStatus.FAILED: "failed"}[last.status]
+    return f"{when}, {who}, {last.administration.name}: {status}"

@@ -3,7 +3,7 @@
 import os
 from pathlib import Path
 
-from flask import Flask, redirect, render_template, request, url_for
+from flask import Flask, redirect, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -186,7 +186,8 @@ def _register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(404)
     def _not_found(_error):
-        return error_page(404, "Not found", "This page does not exist or is not part of your portal.")
+        return error_page(404, "Not found",
+                          "This page does not exist or is not part of your portal.")
 
     @app.errorhandler(CSRFError)
     def _csrf_error(error):

@@ -125,14 +125,15 @@ def run_sequential(app, administration_ids, today) -> float:
     return time.perf_counter() - started
 
 
-def run_concurrent(app, administration_ids, today, workers: int, env: dict) -> float:
+def run_concurrent(app, administration_ids, today, workers: int, env: dict,
+                   fork: bool) -> float:
     for administration_id in administration_ids:
         start_automatic_import(administration_id, today)
     started = time.perf_counter()
     processes = [subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "app", "worker", "--burst", "--no-scheduler"],
-        cwd=ROOT, env=env, stdout=open(os.environ["BENCH_WORKER_LOG"], "a") if os.environ.get("BENCH_WORKER_LOG") else subprocess.DEVNULL,
-        stderr=open(os.environ["BENCH_WORKER_LOG"], "a") if os.environ.get("BENCH_WORKER_LOG") else subprocess.DEVNULL)
+        [sys.executable, "-m", "flask", "--app", "app", "worker", "--burst", "--no-scheduler",
+         "--fork" if fork else "--no-fork"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for _ in range(workers)]
     for process in processes:
         process.wait()
@@ -147,6 +148,8 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=20,
                         help="administrations imported one call at a time (the baseline)")
     parser.add_argument("--ceiling", type=int, default=120, help="NMBRS_RATE_LIMIT, calls/s")
+    parser.add_argument("--fork", action="store_true",
+                        help="fork a work horse per job (default: jobs run in the worker)")
     args = parser.parse_args()
 
     today = date.today()
@@ -182,7 +185,8 @@ def main() -> None:
             sequential_calls = sandbox.counter.stats()["total_calls"]
 
             sandbox.counter = CallCounter()
-            concurrent_seconds = run_concurrent(app, rest, today, args.workers, env)
+            concurrent_seconds = run_concurrent(app, rest, today, args.workers, env,
+                                                args.fork)
             stats = sandbox.counter.stats()
             failed = db.session.scalar(select(func.count(ImportRun.id)).where(
                 ImportRun.status != ImportStatus.SUCCEEDED))
@@ -195,7 +199,8 @@ def main() -> None:
     minimum = minimum_calls(len(domains), args.administrations, declarations)
     ceiling_seconds = calls / args.ceiling
     baseline_seconds = sequential_seconds / len(sample) * len(rest)
-    print(f"administrations: {len(rest)} concurrently ({args.workers} workers), "
+    print(f"administrations: {len(rest)} concurrently ({args.workers} workers, "
+          f"{'forking' if args.fork else 'not forking'}), "
           f"{len(sample)} one call at a time; sandbox latency {args.latency * 1000:.0f} ms; "
           f"ceiling {args.ceiling} calls/s")
     print(f"imports not succeeded: {failed}")

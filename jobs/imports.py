@@ -11,7 +11,6 @@ from flask import current_app
 from rq import get_current_job
 
 from jobs.queue import in_app_context
-
 from portal.extensions import db
 from portal.models import Administration, ImportRun, ImportStatus
 from portal.models._common import utcnow
@@ -19,8 +18,8 @@ from portal.nmbrs.client import NmbrsClient
 from portal.nmbrs.errors import InvalidCredentials, NmbrsError
 from portal.services import effective_settings as settings_service
 from portal.services import tasks
-from portal.services.importer import AdministrationImporter, ImportStopped, Problem, nmbrs_problem
 from portal.services.import_progress import Progress
+from portal.services.importer import AdministrationImporter, ImportStopped, Problem, nmbrs_problem
 from portal.services.nmbrs_directory import Directory, redis_connection, round_key
 
 log = logging.getLogger(__name__)

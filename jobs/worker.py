@@ -5,7 +5,7 @@ import os
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from rq import Worker
+from rq import SimpleWorker, Worker
 from rq.serializers import JSONSerializer
 
 from jobs.queue import QUEUE_NAMES, AppContextJob, get_queue, redis_connection
@@ -13,17 +13,21 @@ from jobs.queue import QUEUE_NAMES, AppContextJob, get_queue, redis_connection
 
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+@click.option("--fork/--no-fork", default=True, show_default=True,
+              help="Run each job in a forked work horse (isolation), or in the worker process "
+                   "itself (less CPU per job; for many small imports, see bench/).")
 @click.option("--scheduler/--no-scheduler", default=True, show_default=True,
               help="Run RQ's scheduler (needed for retries with a delay and daily imports).")
 @with_appcontext
-def worker_command(burst, scheduler):
+def worker_command(burst, scheduler, fork):
     """Process import jobs until stopped."""
     _preload_job_modules()
     AppContextJob.flask_app = current_app._get_current_object()
     AppContextJob.worker_pid = os.getpid()
     connection = redis_connection()
     queues = [get_queue(name, connection) for name in QUEUE_NAMES]
-    worker = Worker(
+    worker_class = Worker if fork else SimpleWorker
+    worker = worker_class(
         queues,
         connection=connection,
         serializer=JSONSerializer,
@@ -42,8 +46,9 @@ def worker_command(burst, scheduler):
 def _preload_job_modules() -> None:
     """Import the job code and configure the ORM once, before the worker forks: otherwise
     every work horse pays for it again, which costs more than a small import itself."""
+    from sqlalchemy.orm import configure_mappers
+
     import jobs.dispatch  # noqa: F401
     import jobs.imports  # noqa: F401
-    from sqlalchemy.orm import configure_mappers
 
     configure_mappers()

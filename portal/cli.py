@@ -176,7 +176,8 @@ def register_commands(app):
 
     register_sandbox(app)
 
-    for command in (worker_command, create_user_command, enable_feature_command, create_domain_command,
+    for command in (worker_command, create_user_command, enable_feature_command,
+                    create_domain_command,
                     create_administration_command, seed_demo_command, generate_key_command,
                     rotate_keys_command):
         app.cli.add_command(command)

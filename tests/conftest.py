@@ -10,7 +10,15 @@ from flask_login.utils import _create_identifier
 
 from app import create_app
 from portal.extensions import db
-from portal.models import Administration, Domain, DomainMembership, DomainRole, Portal, PortalRole, User
+from portal.models import (
+    Administration,
+    Domain,
+    DomainMembership,
+    DomainRole,
+    Portal,
+    PortalRole,
+    User,
+)
 
 TEST_KEY = Fernet.generate_key().decode()
 PASSWORD = "correct horse battery staple"
@@ -115,7 +123,8 @@ class Client:
     def sign_in(self, user: User | None) -> "Client":
         if user is None:
             return self
-        with self.app.app_context(), self.app.test_request_context(environ_base=self.http.environ_base):
+        environ = self.http.environ_base
+        with self.app.app_context(), self.app.test_request_context(environ_base=environ):
             identifier = _create_identifier()
         with self.http.session_transaction() as session:
             session["_user_id"] = user.get_id()
@@ -163,3 +172,15 @@ def client(app) -> Client:
 def client_as(app):
     """client_as(user) → a client signed in as that user (None = anonymous)."""
     return lambda user: Client(app).sign_in(user)
+
+
+LOGIN = "login"  # in role tables: anonymous users are sent to the login page
+
+
+def unexpected_answer(method: str, path: str, expected, response) -> list[str]:
+    """[] when a role-table cell holds (`expected` is a status or LOGIN), else what went wrong."""
+    if expected == LOGIN:
+        ok = response.status_code == 302 and "/login" in response.headers["Location"]
+    else:
+        ok = response.status_code == expected
+    return [] if ok else [f"{method} {path}: expected {expected}, got {response.status_code}"]

@@ -110,7 +110,8 @@ def test_htmx_comes_pinned_from_the_cdn_with_integrity_or_vendored(tmp_path, wor
     page = cdn_app.test_client().get("/login").get_data(as_text=True)
     script = re.search(r'<script src="([^"]+htmx[^"]+)" integrity="([^"]+)"', page)
     assert script.group(1) == "https://cdn.jsdelivr.net/npm/htmx.org@2.0.11/dist/htmx.min.js"
-    assert script.group(2) == "sha384-2OatzQy1H+Zd/IIrjr1TcuDGqLXeHhbooAyJY1KdQMKnr4LZ22k31GBLdYKHmVjg"
+    assert script.group(2) == (
+        "sha384-2OatzQy1H+Zd/IIrjr1TcuDGqLXeHhbooAyJY1KdQMKnr4LZ22k31GBLdYKHmVjg")
 
 
 def test_vendored_htmx_is_the_pinned_release(app):

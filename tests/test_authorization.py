@@ -2,10 +2,10 @@
 
 import pytest
 
+from tests.conftest import LOGIN, unexpected_answer
+
 ROLES = ["anonymous", "no-role", "domain-back-office", "portal-back-office", "portal-admin",
          "other-portal"]
-
-LOGIN = "login"  # anonymous users are sent to the login page
 
 
 def routes(world):
@@ -59,12 +59,7 @@ def test_route_role_table(world, client_as, role_index, role):
         client = client_as(user)
         data = form_for(method, path, role, world)
         response = client.post(path, data) if method == "POST" else client.get(path)
-        if expected == LOGIN:
-            ok = response.status_code == 302 and "/login" in response.headers["Location"]
-        else:
-            ok = response.status_code == expected
-        if not ok:
-            failures.append(f"{method} {path}: expected {expected}, got {response.status_code}")
+        failures += unexpected_answer(method, path, expected, response)
     assert not failures, "\n".join(failures)
 
 

@@ -294,8 +294,9 @@ def test_a_late_run_missing_a_pay_slip_is_completed_later(app):
 
 
 def test_a_failed_enqueue_leaves_no_blocking_import(app, monkeypatch):
-    from jobs import enqueue
     from redis.exceptions import ConnectionError as RedisDown
+
+    from jobs import enqueue
 
     def redis_down(*args, **kwargs):
         raise RedisDown("Redis is not reachable")

@@ -32,12 +32,12 @@ from portal.nmbrs.errors import NmbrsUnavailable
 from portal.nmbrs.sandbox.testing import running_sandbox
 from portal.services import document_store, nmbrs_access
 from portal.services.import_progress import Progress
+from tests.conftest import LOGIN, unexpected_answer
 
 TODAY = date(2026, 6, 15)
 REDIS_URL = "redis://127.0.0.1:6379/13"
 ROLES = ["anonymous", "no-role", "domain-back-office", "portal-back-office", "portal-admin",
          "other-portal"]
-LOGIN = "login"
 
 
 @pytest.fixture(scope="module")
@@ -183,12 +183,7 @@ def test_route_role_table(app, world, client_as, nmbrs, fake_start, tmp_path, id
         else:
             response = client.get(path)
         response.close()
-        if expected == LOGIN:
-            ok = response.status_code == 302 and "/login" in response.headers["Location"]
-        else:
-            ok = response.status_code == expected
-        if not ok:
-            failures.append(f"{method} {path}: expected {expected}, got {response.status_code}")
+        failures += unexpected_answer(method, path, expected, response)
         # Queued imports would make the next POST of the same kind "already running".
         db.session.execute(ImportRun.__table__.update().values(status="succeeded"))
         db.session.commit()
@@ -226,7 +221,8 @@ def test_company_chooser_lists_the_debtors_companies_and_stores_the_choice(world
     assert "Tandartspraktijk Smit" not in page  # another debtor's company
     assert demo_data.SANDBOX_TOKEN not in page
 
-    response = client.post(f"/administrations/{a.id}/nmbrs-company", {"company_id": str(ids.company)},
+    response = client.post(f"/administrations/{a.id}/nmbrs-company",
+                           {"company_id": str(ids.company)},
                            htmx=True)
     assert response.status_code == 200
     body = response.get_data(as_text=True)
@@ -283,7 +279,8 @@ def test_not_connected_without_settings_service(world, client_as):
 
 def test_import_page_lists_runs_with_what_is_imported(app, world, client_as, nmbrs, tmp_path,
                                                       ids):
-    _stored_documents(app, world, tmp_path, ids)  # January: journal and one pay slip of one employee
+    # January: the journal and one pay slip of one employee.
+    _stored_documents(app, world, tmp_path, ids)
     db.session.add(WorkCostPeriod(administration_id=world.administration.id, year=2026, period=1,
                                   fiscal_wage=Decimal("9235.75"), work_cost_payroll=Decimal(0),
                                   work_cost_financial=Decimal(0),

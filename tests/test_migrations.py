@@ -4,7 +4,6 @@ Runs on SQLite (a temporary file) and, when DATABASE_URL points at PostgreSQL, o
 operator installs with `flask --app app db upgrade`, never with create_all.
 """
 
-import os
 import re
 
 import flask_migrate

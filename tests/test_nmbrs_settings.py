@@ -11,6 +11,7 @@ from portal.extensions import db
 from portal.models import Administration, AuditEntry, Domain, NmbrsSettings
 from portal.services import nmbrs_link
 from portal.services.effective_settings import effective_settings
+from tests.conftest import LOGIN, unexpected_answer
 from tests.nmbrs_helpers import OTHER_TOKEN, TOKEN, connect_data, fake_nmbrs  # noqa: F401
 
 URL = "/settings/nmbrs"
@@ -468,7 +469,6 @@ def test_feature_off_says_so_and_offers_nothing_else(world, client_as, fake_nmbr
 
 ROLES = ["anonymous", "no-role", "domain-back-office", "portal-back-office", "portal-admin",
          "other-portal"]
-LOGIN = "login"
 
 
 def routes(world):
@@ -516,12 +516,7 @@ def test_route_role_table(world, client_as, fake_nmbrs, role_index, role):
         expected = expected_by_role[role_index]
         client = client_as(user)
         response = (client.post(path, form_for(path)) if method == "POST" else client.get(path))
-        if expected == LOGIN:
-            ok = response.status_code == 302 and "/login" in response.headers["Location"]
-        else:
-            ok = response.status_code == expected
-        if not ok:
-            failures.append(f"{method} {path}: expected {expected}, got {response.status_code}")
+        failures += unexpected_answer(method, path, expected, response)
     assert not failures, "\n".join(failures)
 
 

@@ -15,6 +15,7 @@ from portal.services.tasks import (
     raise_task,
     resolve_tasks,
 )
+from tests.conftest import unexpected_answer
 from tests.test_authorization import LOGIN, ROLES
 
 T0 = datetime(2026, 5, 1, 9, 0)
@@ -448,12 +449,7 @@ def test_task_route_role_table(world, client_as, role_index, role):
         expected = expected_by_role[role_index]
         client = client_as(user)
         response = client.post(path, {"assignee": ""}) if method == "POST" else client.get(path)
-        if expected == LOGIN:
-            ok = response.status_code == 302 and "/login" in response.headers["Location"]
-        else:
-            ok = response.status_code == expected
-        if not ok:
-            failures.append(f"{method} {path}: expected {expected}, got {response.status_code}")
+        failures += unexpected_answer(method, path, expected, response)
     assert not failures, "\n".join(failures)
 
 

@@ -1,13 +1,12 @@
 """initial schema: portal, users, domains, administrations, employees, audit
 
 Revision ID: 4134b5b1fa90
-Revises: 
+Revises:
 Create Date: 2026-11-24 18:51:15.318907
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '4134b5b1fa90'

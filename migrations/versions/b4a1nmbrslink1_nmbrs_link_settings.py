@@ -5,9 +5,8 @@ Revises: 4134b5b1fa90
 Create Date: 2026-11-24 18:58:42.999080
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'b4a1nmbrslink1'

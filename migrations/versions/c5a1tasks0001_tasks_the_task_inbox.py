@@ -5,9 +5,8 @@ Revises: b4a1nmbrslink1
 Create Date: 2026-11-24 19:00:12.559024
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'c5a1tasks0001'

@@ -5,9 +5,8 @@ Revises: c5a1tasks0001
 Create Date: 2026-11-24 19:03:53.593328
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'd6a1imports001'

@@ -27,7 +27,12 @@ from portal.models import (
 from portal.nmbrs.errors import NmbrsError
 from portal.services import document_store, matching
 from portal.services.import_progress import Progress
-from portal.services.periods import last_day_of_period, month_of_period, period_label, previous_month
+from portal.services.periods import (
+    last_day_of_period,
+    month_of_period,
+    period_label,
+    previous_month,
+)
 
 JOURNAL, PAYSLIPS, TAX_ASSESSMENTS, ANNUAL_STATEMENTS = (
     "journal", "payslips", "tax_assessments", "annual_statements")

@@ -5,7 +5,7 @@ from portal.models import Administration
 
 
 def normalize(text: str | int | None) -> str:
-    """Compare names case- and whitespace-insensitively: " Bakkerij  de Vries" = "bakkerij de vries"."""
+    """Case- and whitespace-insensitive form: " Bakkerij  de Vries" → "bakkerij de vries"."""
     return " ".join(str(text or "").split()).casefold()
 
 

@@ -33,7 +33,8 @@ def set_domain_nmbrs_feature(domain: Domain, enabled: bool) -> None:
                  domain, {"name": domain.name})
 
 
-def add_administration(domain: Domain, name: str, relation_code: str, payroll: bool) -> Administration:
+def add_administration(domain: Domain, name: str, relation_code: str,
+                       payroll: bool) -> Administration:
     administration = Administration(
         domain=domain, name=name, relation_code=relation_code, payroll_contract=payroll
     )

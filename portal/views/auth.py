@@ -8,8 +8,8 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Email, EqualTo
 
-from portal.forms import strip_whitespace
 from portal.extensions import db, limiter
+from portal.forms import strip_whitespace
 from portal.services import accounts
 
 bp = Blueprint("auth", __name__)

@@ -80,7 +80,8 @@ def visible_domains_query():
     if not current_user.has_portal_role:
         query = query.where(
             Domain.id.in_(
-                select(DomainMembership.domain_id).where(DomainMembership.user_id == current_user.id)
+                select(DomainMembership.domain_id)
+                .where(DomainMembership.user_id == current_user.id)
             )
         )
     return query.order_by(Domain.name)

@@ -8,8 +8,8 @@ from wtforms import EmailField, PasswordField, SelectChoice, SelectField
 from wtforms.validators import DataRequired, Email
 
 from portal.authz import load_portal_user, portal_role_required
-from portal.forms import strip_whitespace
 from portal.extensions import db
+from portal.forms import strip_whitespace
 from portal.htmx import render
 from portal.models import PortalRole, User
 from portal.services import accounts
@@ -22,7 +22,8 @@ ROLE_CHOICES = [SelectChoice("", "No portal role")] + [
 
 
 class UserForm(FlaskForm):
-    email = EmailField("E-mail", filters=[strip_whitespace], validators=[DataRequired("Enter an e-mail address."),
+    email = EmailField("E-mail", filters=[strip_whitespace],
+                       validators=[DataRequired("Enter an e-mail address."),
                                              Email("Enter a valid e-mail address.")])
     password = PasswordField(
         "Initial password", validators=[DataRequired("Enter an initial password.")],

@@ -4,8 +4,8 @@ import uuid
 
 import pytest
 import responses
-
 from nmbrs_helpers import make_transport
+
 from portal.nmbrs.client import NmbrsClient
 
 

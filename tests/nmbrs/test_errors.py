@@ -5,9 +5,9 @@ import logging
 import pytest
 import requests
 import responses
+from nmbrs_helpers import BASE_URL, TOKEN, answer, fault_body, make_transport
 from responses.registries import OrderedRegistry
 
-from nmbrs_helpers import BASE_URL, TOKEN, answer, fault_body, make_transport
 from portal.nmbrs.client import NmbrsClient
 from portal.nmbrs.errors import (
     InvalidCredentials,

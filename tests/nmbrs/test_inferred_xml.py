@@ -4,8 +4,8 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-
 from nmbrs_helpers import fixture_text
+
 from portal.nmbrs.errors import UnexpectedAnswer
 from portal.nmbrs.journals import parse_journal_xml
 from portal.nmbrs.wage_tax import parse_wage_tax_xml
@@ -14,7 +14,7 @@ from portal.nmbrs.wage_tax import parse_wage_tax_xml
 def test_journal_xml_with_utf16_declaration():
     journal = parse_journal_xml(fixture_text("journal.xml"))
     assert journal.date == date(2024, 1, 31)
-    assert [(l.account, l.debit, l.credit) for l in journal.lines] == [
+    assert [(line.account, line.debit, line.credit) for line in journal.lines] == [
         ("4000", Decimal("3500.00"), Decimal("0.00")),
         ("1700", Decimal("0.00"), Decimal("812.40")),
         ("2100", Decimal("0.00"), Decimal("2687.60")),

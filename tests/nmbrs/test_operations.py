@@ -4,8 +4,8 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import responses
-
 from nmbrs_helpers import BASE_URL, answer, make_transport, soap_matcher
+
 from portal.nmbrs.client import NmbrsClient
 
 PDF_START = b"%PDF-1.4"

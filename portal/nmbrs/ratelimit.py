@@ -6,6 +6,9 @@ from collections.abc import Callable
 
 DEFAULT_CALLS_PER_SECOND = 120
 DEFAULT_KEY = "nmbrs:ratelimit"
+# A grant is counted over a little more than a second: a call granted just before a second ends
+# may reach Nmbrs a few (busy machine: tens of) milliseconds later, inside the next second.
+DEFAULT_WINDOW_SECONDS = 1.1
 
 # Atomic: drop grants older than the window, grant a slot if fewer than `limit` remain, else
 # answer how many microseconds until the oldest grant leaves the window. Redis TIME gives all
@@ -29,7 +32,7 @@ class RedisRateLimiter:
     """At most `calls_per_second` grants in any one-second window, across all processes."""
 
     def __init__(self, redis, calls_per_second: int = DEFAULT_CALLS_PER_SECOND,
-                 key: str = DEFAULT_KEY, window_seconds: float = 1.0,
+                 key: str = DEFAULT_KEY, window_seconds: float = DEFAULT_WINDOW_SECONDS,
                  sleep: Callable[[float], None] = time.sleep):
         if calls_per_second < 1:
             raise ValueError("calls_per_second must be at least 1")

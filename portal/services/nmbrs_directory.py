@@ -6,6 +6,7 @@ one company list per debtor through this Redis cache instead of asking Nmbrs aga
 """
 
 import json
+import time
 from dataclasses import asdict
 from datetime import date
 
@@ -15,6 +16,7 @@ from redis import Redis
 from portal.nmbrs.types import Company, Debtor
 
 ROUND_TTL_SECONDS = 6 * 3600
+LOCK_SECONDS = 60
 
 
 class Directory:
@@ -37,13 +39,24 @@ class Directory:
         return [Company(**row) for row in rows]
 
     def _cached(self, name: str, fetch):
+        """The cached answer, or fetch it; one process fetches while the others wait for it."""
         key = f"{self.prefix}:{name}"
-        stored = self.redis.get(key)
-        if stored is not None:
-            return json.loads(stored)
-        value = fetch()
-        self.redis.set(key, json.dumps(value), ex=ROUND_TTL_SECONDS)
-        return value
+        deadline = time.monotonic() + LOCK_SECONDS
+        while True:
+            stored = self.redis.get(key)
+            if stored is not None:
+                return json.loads(stored)
+            if self.redis.set(f"{key}:lock", "1", nx=True, ex=LOCK_SECONDS):
+                break
+            if time.monotonic() > deadline:
+                break  # the fetching process died: fetch it ourselves
+            time.sleep(0.05)
+        try:
+            value = fetch()
+            self.redis.set(key, json.dumps(value), ex=ROUND_TTL_SECONDS)
+            return value
+        finally:
+            self.redis.delete(f"{key}:lock")
 
 
 def round_key(today: date | None = None, manual_import_id: int | None = None) -> str:

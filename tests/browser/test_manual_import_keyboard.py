@@ -227,9 +227,11 @@ def test_manual_import_by_keyboard_with_live_progress(site):
     with _chromium_page() as page:
         page.goto(f"{base_url}/administrations/{administration_id}")
         # Signed out: the login form has the focus.
+        expect(page.get_by_label("E-mail")).to_be_focused()
         page.keyboard.type(EMAIL)
         page.keyboard.press("Tab")
         page.keyboard.type(PASSWORD)
+        expect(page.get_by_label("Password")).to_have_value(PASSWORD)
         page.keyboard.press("Enter")
         expect(page.get_by_role("heading", level=1)).to_have_text("Bakkerij De Vries B.V.")
 

@@ -24,6 +24,7 @@ from portal.models import (
 from portal.nmbrs.client import NmbrsClient
 from portal.nmbrs.errors import NmbrsUnavailable
 from portal.nmbrs.sandbox.testing import running_sandbox
+from portal.services import import_progress
 from tests.imports_helpers import administration, counts, linked_demo_app, run_jobs
 
 TODAY = date(2026, 5, 20)  # the sandbox has runs for January–May of 2026
@@ -108,6 +109,7 @@ def test_journals_balance_and_land_on_the_last_day_of_the_period(app):
         "year": 2026, "run_ids": [thirteenth.id, february.id], "documents": ["journal"]})
     run_jobs(app)
     assert db.session.get(ImportRun, import_run.id).status == ImportStatus.SUCCEEDED
+    assert import_progress.read(import_run.id) == (2, 2)  # "2 of 2 documents imported"
     entries = {e.payroll_run.period_end: e for e in db.session.scalars(select(JournalEntry))}
     assert entries[2].booking_date == date(2026, 2, 28)
     assert entries[13].booking_date == date(2026, 12, 31)  # the 13th period on 31 December

@@ -392,7 +392,7 @@ def test_progress_fragment_states(app, world, client_as, redis_db):
     Progress(run.id).expect(3)
     Progress(run.id).advance()
     running = client.get(url, htmx=True).get_data(as_text=True)
-    assert "1 of 3 runs imported" in running
+    assert "1 of 3 documents imported" in running
     assert '<progress id="import-run-' in running and 'max="3" value="1"' in running
     assert 'hx-trigger="load delay:1s"' in running
 

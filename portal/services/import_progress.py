@@ -1,5 +1,5 @@
-"""Live progress of an import ("n of m runs"), kept in Redis so the page can poll it while the
-import's own database transaction is still open."""
+"""Live progress of an import ("n of m documents"), kept in Redis so the page can poll it while
+the import's own database transaction is still open."""
 
 from flask import current_app
 from redis import Redis
@@ -23,6 +23,11 @@ class Progress:
 
     def expect(self, total: int) -> None:
         self._set(total=total, done=0)
+
+    def expect_more(self, count: int) -> None:
+        """Documents found on the way (e.g. declarations) join the total."""
+        if self.import_run_id is not None and count:
+            _redis().hincrby(_key(self.import_run_id), "total", count)
 
     def advance(self, by: int = 1) -> None:
         if self.import_run_id is not None:

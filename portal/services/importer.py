@@ -149,14 +149,17 @@ class AdministrationImporter:
         """The manual import of chosen runs and document types."""
         company_id = self.company_id()
         runs = [run for run in self.runs_of_year(year) if run.id in run_ids]
-        self.progress.expect(len(runs))
+        members = {run.id: self.client.run_employees(company_id, run.id, run.year)
+                   for run in runs} if PAYSLIPS in documents else {}
+        self.progress.expect(len(runs) * (JOURNAL in documents)
+                             + sum(len(paid) for paid in members.values()))
         for run in runs:
-            self.import_run(company_id, run, documents - {TAX_ASSESSMENTS, ANNUAL_STATEMENTS})
+            self.import_run(company_id, run, documents - {TAX_ASSESSMENTS, ANNUAL_STATEMENTS},
+                            members=members.get(run.id))
             if TAX_ASSESSMENTS in documents:
                 self.import_tax_assessments(
                     company_id, {(year, month_of_period(p))
                                  for p in range(run.period_start, run.period_end + 1)})
-            self.progress.advance()
         if ANNUAL_STATEMENTS in documents:
             self.import_annual_statements(company_id, year)
 
@@ -172,16 +175,19 @@ class AdministrationImporter:
         return stored.employee_count is not None and self._payslip_count(stored.id) >= (
             stored.employee_count)
 
-    def import_run(self, company_id: int, run, documents: set[str]) -> None:
-        """Fetch the run's missing documents, then write them in one transaction."""
+    def import_run(self, company_id: int, run, documents: set[str], members=None) -> None:
+        """Fetch the run's missing documents, then write them in one transaction.
+
+        `members`: the run's employees when the caller already asked Nmbrs for them."""
         stored = self._stored_run(run.id)
         journal = None
-        if JOURNAL in documents and not (stored and self._has_journal(stored.id)):
-            journal = self._fetch_journal(company_id, run)
-        members = None
+        if JOURNAL in documents:
+            if not (stored and self._has_journal(stored.id)):
+                journal = self._fetch_journal(company_id, run)
+            self.progress.advance()
         slips = []
         if PAYSLIPS in documents:
-            members, slips = self._fetch_payslips(company_id, run, stored)
+            members, slips = self._fetch_payslips(company_id, run, stored, members)
         if journal is None and not slips and (stored is None or members is None
                                               or stored.employee_count == len(members)):
             return
@@ -251,7 +257,7 @@ class AdministrationImporter:
         return db.session.scalar(select(func.count(PaySlip.id)).where(
             PaySlip.payroll_run_id == payroll_run_id))
 
-    def _fetch_payslips(self, company_id: int, run, stored: PayrollRun | None):
+    def _fetch_payslips(self, company_id: int, run, stored: PayrollRun | None, members=None):
         """Download each missing pay slip to the document store.
 
         Returns the run's members and a (employee, stored file) pair per new pay slip."""
@@ -260,15 +266,15 @@ class AdministrationImporter:
             have = set(db.session.scalars(select(PaySlip.employee_id).where(
                 PaySlip.payroll_run_id == stored.id)))
         fetched = []
-        members = self.client.run_employees(company_id, run.id, run.year)
+        if members is None:
+            members = self.client.run_employees(company_id, run.id, run.year)
         for member in members:
             employee = self._employee(company_id, member, run)
-            if employee is None or employee.id in have:
-                continue
-            slip = self.client.payslip(member.employee_id, company_id, run.id, run.year)
-            if slip is None:
-                continue
-            fetched.append((employee, document_store.save_pdf(slip.pdf)))
+            if employee is not None and employee.id not in have:
+                slip = self.client.payslip(member.employee_id, company_id, run.id, run.year)
+                if slip is not None:
+                    fetched.append((employee, document_store.save_pdf(slip.pdf)))
+            self.progress.advance()
         return members, fetched
 
     def _add_payslip(self, stored: PayrollRun, run, employee: Employee, stored_file) -> None:
@@ -345,11 +351,13 @@ class AdministrationImporter:
     # -- payroll tax assessments ---------------------------------------------------------
 
     def import_tax_assessments(self, company_id: int, periods: set[tuple[int, int]]) -> None:
-        years = {year for year, _ in periods}
-        for year in sorted(years):
-            for declaration in self.client.wage_tax_declarations(company_id, year):
-                if (declaration.year, declaration.period) in periods:
-                    self._import_declaration(company_id, declaration)
+        for year in sorted({year for year, _ in periods}):
+            wanted = [d for d in self.client.wage_tax_declarations(company_id, year)
+                      if (d.year, d.period) in periods]
+            self.progress.expect_more(len(wanted))
+            for declaration in wanted:
+                self._import_declaration(company_id, declaration)
+                self.progress.advance()
 
     def _import_declaration(self, company_id: int, declaration) -> None:
         exists = db.session.scalar(select(TaxAssessment.id).where(
@@ -377,7 +385,10 @@ class AdministrationImporter:
             AnnualStatement.administration_id == self.administration.id,
             AnnualStatement.year == year)))
         by_number, _by_bsn = self._our_employees()
-        for details in self.nmbrs_employees(company_id).values():
+        people = self.nmbrs_employees(company_id).values()
+        self.progress.expect_more(len(people))
+        for details in people:
+            self.progress.advance()
             employee = by_number.get(details.number)
             if employee is None:
                 employee, _ = self.upsert_employee(details)

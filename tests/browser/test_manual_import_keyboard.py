@@ -3,8 +3,8 @@
 The app is served on a real port, the Nmbrs sandbox answers the screens and the import. A
 thread stands in for the RQ worker and runs the real job function (`jobs.imports`), or, where
 the job frame cannot be imported yet (it needs the settings and task services), the real
-`AdministrationImporter` alone. The import pauses after its first run until the page has shown
-"1 of 2", so the test sees the progress without depending on timing.
+`AdministrationImporter` alone. The import pauses after its first document until the page shows
+"1 of 8", so the test sees the progress without depending on timing.
 """
 
 import threading
@@ -127,7 +127,7 @@ def site(request, tmp_path, monkeypatch):
         original_advance = Progress.advance
 
         def gated_advance(progress, by=1):
-            """After the first run, wait until the test has seen "1 of 2" on the page."""
+            """After the first document, wait until the test has seen "1 of 8" on the page."""
             original_advance(progress, by)
             worker.seen_first_run.wait(timeout=30)
 
@@ -257,7 +257,7 @@ def test_manual_import_by_keyboard_with_live_progress(site):
         page.keyboard.press("Enter")
 
         progress = page.locator("#progress-manual")
-        expect(progress).to_contain_text("1 of 2 runs imported")
+        expect(progress).to_contain_text("1 of 8 documents imported")
         expect(progress.locator("progress")).to_have_attribute("value", "1")
         page.screenshot(path=str(ARTIFACTS / "manual-import-progress.png"), full_page=True)
         # The page stays usable while it polls: the focus stays put, the form can be used.
@@ -267,7 +267,7 @@ def test_manual_import_by_keyboard_with_live_progress(site):
                 break
             page.wait_for_timeout(100)
         assert len(polls) > seen
-        expect(progress).to_contain_text("1 of 2 runs imported")
+        expect(progress).to_contain_text("1 of 8 documents imported")
         assert _focused(page)["id"] == "start-import"
         page.keyboard.press("Shift+Tab")
         assert _focused(page)["id"] == "document-annual_statements"

@@ -1,7 +1,4 @@
-"""Self-contained helpers for browser tests: the app on a real port, and Debian's Chromium.
-
-Kept out of conftest.py on purpose (another branch owns tests/browser/conftest.py).
-"""
+"""Helpers for browser tests: the app on a real port, and pages in the session's Chromium."""
 
 import threading
 from contextlib import contextmanager

@@ -8,14 +8,12 @@ the job frame cannot be imported yet (it needs the settings and task services), 
 """
 
 import threading
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
 import pytest
 from redis import Redis
 from sqlalchemy import func, select
-from werkzeug.serving import make_server
 
 from portal import demo_data
 from portal.extensions import db
@@ -35,32 +33,15 @@ from portal.nmbrs.sandbox.testing import running_sandbox
 from portal.services import nmbrs_access
 from portal.services.import_progress import Progress
 from portal.services.importer import AdministrationImporter
-from tests.browser._server import chromium_page
+from tests.browser._server import chromium_page, serve
 from tests.conftest import PASSWORD, database_url, hashed, make_app
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--disable-dev-shm-usage"]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 TODAY = date(2026, 6, 15)
 REDIS_URL = "redis://127.0.0.1:6379/13"
 EMAIL = "admin@vandijk.example"
-
-
-@contextmanager
-def _serve(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
-        server.server_close()
 
 
 def _chromium_page():
@@ -133,7 +114,7 @@ def site(request, tmp_path, monkeypatch):
 
         monkeypatch.setattr(Progress, "advance", gated_advance)
         monkeypatch.setattr("jobs.enqueue.start_manual_import", worker.start)
-        with _serve(app) as base_url:
+        with serve(app) as base_url:
             yield app, base_url, administration_id, worker
         worker.join()
     with app.app_context():

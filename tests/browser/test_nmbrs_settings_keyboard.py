@@ -14,17 +14,11 @@ import pytest
 
 from tests.conftest import PASSWORD, add_user, make_app
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--disable-dev-shm-usage"]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "nmbrs-settings"
 TOKEN = "9f8e7d6c5b4a39281706f5e4d3c2b1a0KEYB"
 
 pytestmark = pytest.mark.browser
 
-if not Path(CHROMIUM).exists():
-    pytest.skip("Chromium is not installed at /usr/bin/chromium", allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api")
 
 
@@ -65,19 +59,19 @@ def server(tmp_path, monkeypatch):
 
 @pytest.fixture
 def page(shared_browser):
-    if True:
-        context = shared_browser.new_context(viewport={"width": 1280, "height": 900})
-        # Counts htmx settles, so each step waits for the swap it caused (no sleeps).
-        context.add_init_script(
-            "window.__settles = 0; document.addEventListener('htmx:afterSettle',"
-            " () => { window.__settles += 1; });")
-        page = context.new_page()
-        page.set_default_timeout(5000)
-        errors = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        yield page
-        context.close()
-        assert not errors, errors
+    """A page that counts htmx settles and fails the test on any JavaScript error."""
+    context = shared_browser.new_context(viewport={"width": 1280, "height": 900})
+    # Counts htmx settles, so each step waits for the swap it caused (no sleeps).
+    context.add_init_script(
+        "window.__settles = 0; document.addEventListener('htmx:afterSettle',"
+        " () => { window.__settles += 1; });")
+    page = context.new_page()
+    page.set_default_timeout(5000)
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    context.close()
+    assert not errors, errors
 
 
 def tab_to(page, selector, limit=80, backwards=False):

@@ -178,8 +178,13 @@ def _retries_left() -> bool:
 
 
 def _raise_task(administration: Administration, problem: Problem, import_run_id: int) -> None:
+    from portal.services.links import path
+
+    failed_import = ("The failed import", path("documents.history",
+                                               administration_id=administration.id)
+                     + f"#import-{import_run_id}")
     tasks.raise_task(administration, cause=problem.cause, title=problem.title,
-                     message=problem.message, links=list(problem.links),
+                     message=problem.message, links=[*problem.links, failed_import],
                      import_run_id=import_run_id)
     db.session.commit()
 

@@ -158,6 +158,10 @@ def test_a_mismatched_company_gives_a_task(app):
     assert task.cause == "company.not-found" and task.administration_id == bakkerij.id
     assert "Bakkerij De Vries Holding B.V." in task.message
     assert "choose the Nmbrs company" in task.message
+    assert [label for label, _url in task.links] == ["Choose the Nmbrs company",
+                                                     "The failed import"]
+    assert task.links[1][1] == (f"/administrations/{bakkerij.id}/imports"
+                                f"#import-{import_run.id}")
     assert counts(bakkerij.id)["runs"] == 0
 
     # Fixing the name makes the next day's import succeed and completes the task by itself.

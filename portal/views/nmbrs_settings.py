@@ -11,19 +11,7 @@ import math
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import exists, func, or_, select
-from wtforms import (
-    BooleanField,
-    HiddenField,
-    IntegerField,
-    PasswordField,
-    RadioField,
-    SelectChoice,
-    StringField,
-)
-from wtforms.validators import DataRequired, Email, Length, ValidationError
-from wtforms.widgets import NumberInput
 
 from portal.authz import PORTAL_STAFF, load_administration, load_domain, portal_role_required
 from portal.extensions import db
@@ -33,172 +21,18 @@ from portal.models.nmbrs_link import PORTAL_SCOPE
 from portal.services import nmbrs_link
 from portal.services.effective_settings import (
     DAYS,
-    DEFAULTS,
     GROUPS,
     IMPORT_FLAGS,
     compute,
     settings_rows,
 )
+from portal.views.nmbrs_settings_forms import ConnectionForm, OverrideForm
 
 bp = Blueprint("nmbrs_settings", __name__, url_prefix="/settings/nmbrs")
 DOMAINS_PER_PAGE = 50
 # The administration form opens inside the domain page, next to the domain form: other ids.
 ADMINISTRATION_PREFIX = "administration"
 
-
-DAY_MESSAGE = "Enter a whole number from 1 to 31."
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
-class DayField(IntegerField):
-    """A day of the month; parsing problems are reported by the form with one clear message."""
-
-    widget = NumberInput(min=1, max=31)
-
-    def process_formdata(self, valuelist):
-        self.data = None
-        if valuelist and valuelist[0].strip():
-            try:
-                self.data = int(valuelist[0].strip())
-            except ValueError:
-                self.data = None
-
-
-class ConnectionForm(FlaskForm):
-    """Credentials, import preferences and import days (the portal's link)."""
-
-    username = StringField(
-        "Username",
-        filters=[_strip],
-        validators=[
-            DataRequired("Enter the e-mail address you use to log into Nmbrs."),
-            Length(max=254),
-            Email("Enter a valid e-mail address, for example name@kantoor.nl.",
-                  check_deliverability=False),
-        ],
-        description="The e-mail address you use to log into Nmbrs.",
-    )
-    token = PasswordField(
-        "API token",
-        description="In Nmbrs: click your name (top right) → User profile → API Token tab.",
-    )
-    import_all = BooleanField("Automatically import all payroll documents", default=True)
-    # The state of "all" when the form was shown: tells the server which switch the user moved.
-    import_all_was = HiddenField(default="y")
-    import_payslips = BooleanField("Import pay slips automatically", default=True)
-    import_journals = BooleanField("Import payroll journals automatically", default=True)
-    import_tax_assessments = BooleanField("Import payroll tax assessments automatically",
-                                          default=True)
-    import_late_runs = BooleanField(
-        "Also import runs of earlier months automatically", default=False,
-        description="Off: a payroll run of an earlier month is imported by hand.",
-    )
-    first_day = DayField("First day", default=DEFAULTS["first_day"],
-                         description="Day of the month from which documents are imported (1–31).")
-    last_day = DayField(
-        "Last day", default=DEFAULTS["last_day"],
-        description="Last day of the month on which documents are imported (1–31; a day past "
-                    "the end of a short month means its last day).",
-    )
-
-    # True when there is no stored token to keep (connecting; a new own-credentials override).
-    token_required = True
-
-    def validate_token(self, field):
-        raw = (field.raw_data or [""])[0] or ""
-        if raw and not raw.strip():
-            field.data = ""
-            raise ValidationError("The API token cannot be only spaces.")
-        field.data = raw.strip()
-        if not field.data:
-            if self.token_required:
-                raise ValidationError("Enter the API token.")
-            return
-        if any(char.isspace() for char in field.data):
-            raise ValidationError("An API token has no spaces. Copy it again from Nmbrs.")
-        if len(field.data) > 200:
-            raise ValidationError("This is too long for an API token. Copy it again from Nmbrs.")
-
-    def validate_first_day(self, field):
-        _check_day(field, "Enter the first day (1–31).")
-
-    def validate_last_day(self, field):
-        _check_day(field, "Enter the last day (1–31).")
-        first = self.first_day.data
-        if first is not None and 1 <= first <= 31 and field.data < first:
-            raise ValidationError("The last day cannot be before the first day.")
-
-    def sync_import_switches(self) -> None:
-        """ "All" sets the three; turning one off clears "all" (the server side of the rule)."""
-        all_was = self.import_all_was.data == "y"
-        if self.import_all.data != all_was:
-            for name in IMPORT_FLAGS[:3]:
-                self[name].data = self.import_all.data
-        self.import_all.data = all(self[name].data for name in IMPORT_FLAGS[:3])
-        self.import_all_was.data = "y" if self.import_all.data else ""
-
-    def preferences(self) -> dict:
-        return {name: self[name].data for name in (*IMPORT_FLAGS, "first_day", "last_day")}
-
-    def fill(self, values: dict) -> None:
-        """Show stored or inherited values (for a form built without form data)."""
-        for name, value in values.items():
-            if name in self and value is not None:
-                self[name].data = value
-        self.import_all.data = all(self[name].data for name in IMPORT_FLAGS[:3])
-        self.import_all_was.data = "y" if self.import_all.data else ""
-
-
-def _check_day(field, missing_message):
-    raw = (field.raw_data or [""])[0] if field.raw_data else ""
-    if field.data is None:
-        raise ValidationError(DAY_MESSAGE if raw.strip() else missing_message)
-    if not 1 <= field.data <= 31:
-        raise ValidationError(DAY_MESSAGE)
-
-
-MODE_CHOICES = [SelectChoice("inherit", "As parent"), SelectChoice("own", "Own value")]
-
-
-class OverrideForm(ConnectionForm):
-    """A domain's or administration's different settings: per group "as parent" or its own."""
-
-    credentials_mode = RadioField("Credentials", choices=MODE_CHOICES, default="inherit")
-    imports_mode = RadioField("Import preferences", choices=MODE_CHOICES, default="inherit")
-    days_mode = RadioField("Days on which documents are imported", choices=MODE_CHOICES,
-                           default="inherit")
-
-    def own(self, group: str) -> bool:
-        return self[f"{group}_mode"].data == "own"
-
-    def validate(self, extra_validators=None):
-        super().validate(extra_validators)
-        # Fields of a group left "as parent" are not used, so they cannot be wrong.
-        for group, names in GROUPS.items():
-            if not self.own(group):
-                names = {"credentials": ("username", "token")}.get(group, names)
-                for name in names:
-                    self[name].errors = []
-        self._errors = None
-        return not any(field.errors for field in self)
-
-    def groups(self) -> dict:
-        """The values to save: None for a group "as parent"."""
-        preferences = self.preferences()
-        return {
-            "credentials": ({"username": self.username.data, "token": self.token.data}
-                            if self.own("credentials") else None),
-            "imports": ({n: preferences[n] for n in IMPORT_FLAGS}
-                        if self.own("imports") else None),
-            "days": ({n: preferences[n] for n in ("first_day", "last_day")}
-                     if self.own("days") else None),
-        }
-
-
-# --- the portal's link ------------------------------------------------------------------------
 
 def _feature_off():
     """The feature is off for the portal: say so and how to get it, offer nothing else."""

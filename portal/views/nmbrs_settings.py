@@ -349,20 +349,31 @@ def save_domain(domain_id):
     row = nmbrs_link.override_row(domain)
     form = _override_form(row, None, formdata=request.form)
     form.sync_import_switches()
-    if form.validate_on_submit():
-        try:
-            changes = nmbrs_link.save_override(domain, form.groups())
-        except nmbrs_link.CredentialsRejected as error:
-            db.session.rollback()
-            form.token.errors.append(str(error))
-        except nmbrs_link.NmbrsLinkError as error:
-            db.session.rollback()
-            return _render_domain(domain, form, 422, alert=str(error))
-        else:
-            db.session.commit()
-            return _domain_saved(domain, "Settings of the domain saved." if changes
-                                 else "Nothing changed.")
-    return _render_domain(domain, form, 422)
+    saved, changed, alert = _save_override(domain, form)
+    if saved:
+        return _domain_saved(domain, "Settings of the domain saved." if changed
+                             else "Nothing changed.")
+    return _render_domain(domain, form, 422, alert=alert)
+
+
+def _save_override(target, form) -> tuple[bool, bool, str | None]:
+    """Validate and save a domain's or administration's different settings.
+
+    Returns (saved, anything changed, a message for the whole form). Rejected credentials
+    land on the token field; Nmbrs being unreachable is the message."""
+    if not form.validate_on_submit():
+        return False, False, None
+    try:
+        changes = nmbrs_link.save_override(target, form.groups())
+    except nmbrs_link.CredentialsRejected as error:
+        db.session.rollback()
+        form.token.errors.append(str(error))
+        return False, False, None
+    except nmbrs_link.NmbrsLinkError as error:
+        db.session.rollback()
+        return False, False, str(error)
+    db.session.commit()
+    return True, bool(changes), None
 
 
 def _render_domain(domain, form=None, status=200, alert=None, notice=None):
@@ -439,20 +450,10 @@ def save_administration(administration_id):
     form = _override_form(context["own_row"], None, formdata=request.form,
                           prefix=ADMINISTRATION_PREFIX)
     form.sync_import_switches()
-    alert = None
-    if form.validate_on_submit():
-        try:
-            changes = nmbrs_link.save_override(administration, form.groups())
-        except nmbrs_link.CredentialsRejected as error:
-            db.session.rollback()
-            form.token.errors.append(str(error))
-        except nmbrs_link.NmbrsLinkError as error:
-            db.session.rollback()
-            alert = str(error)
-        else:
-            db.session.commit()
-            return _administration_saved(
-                administration, "Settings saved." if changes else "Nothing changed.")
+    saved, changed, alert = _save_override(administration, form)
+    if saved:
+        return _administration_saved(
+            administration, "Settings saved." if changed else "Nothing changed.")
     return render("nmbrs_settings/administration.html",
                   "nmbrs_settings/_administration_form_row.html", 422, form=form, alert=alert,
                   **context)

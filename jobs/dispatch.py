@@ -3,7 +3,9 @@ task inbox."""
 
 from datetime import date, datetime, time, timedelta
 
+import click
 from flask import current_app
+from flask.cli import with_appcontext
 from rq.exceptions import DuplicateJobError
 from sqlalchemy import select
 
@@ -28,10 +30,11 @@ def due_administrations(today: date) -> list[int]:
 def dispatch_daily_imports(day: str | None = None) -> int:
     """Queue today's imports and schedule tomorrow's dispatch; returns how many were queued."""
     today = date.fromisoformat(day) if day else date.today()
+    # First tomorrow's dispatch: should anything below fail, the days after still run.
+    schedule_dispatch(today + timedelta(days=1))
     queued = sum(1 for administration_id in due_administrations(today)
                  if start_automatic_import(administration_id, today) is not None)
     complete_stale_tasks()  # tasks without a repeat for TASK_AUTO_COMPLETE_DAYS days
-    schedule_dispatch(today + timedelta(days=1))
     return queued
 
 
@@ -54,3 +57,12 @@ def ensure_dispatch_scheduled(now: datetime | None = None) -> None:
     now = now or datetime.now()
     day = now.date() if now.time() < dispatch_time() else now.date() + timedelta(days=1)
     schedule_dispatch(day)
+
+
+@click.command("dispatch-imports")
+@click.option("--day", help="The day to dispatch for (YYYY-MM-DD); default today.")
+@with_appcontext
+def dispatch_imports_command(day):
+    """Queue today's automatic imports now, as the daily dispatcher does at its time."""
+    queued = dispatch_daily_imports(day)
+    click.echo(f"Queued {queued} automatic import(s); a worker runs them.")

@@ -171,13 +171,13 @@ def rotate_keys_command():
 
 
 def register_commands(app):
+    from jobs.dispatch import dispatch_imports_command
     from jobs.worker import worker_command
     from portal.nmbrs.sandbox.cli import register_cli as register_sandbox
 
     register_sandbox(app)
 
-    for command in (worker_command, create_user_command, enable_feature_command,
-                    create_domain_command,
-                    create_administration_command, seed_demo_command, generate_key_command,
-                    rotate_keys_command):
+    for command in (worker_command, dispatch_imports_command, create_user_command,
+                    enable_feature_command, create_domain_command, create_administration_command,
+                    seed_demo_command, generate_key_command, rotate_keys_command):
         app.cli.add_command(command)

@@ -323,3 +323,31 @@ def test_last_import_summary_on_the_settings_screen(app):
     assert last_import_summary(portal) is None
     automatic_import(app, BAKKERIJ)
     assert last_import_summary(portal).endswith(f"automatic, {BAKKERIJ}: succeeded")
+
+
+def test_the_next_dispatch_is_always_in_the_schedule(app):
+    from datetime import datetime
+
+    from redis import Redis
+    from rq.registry import ScheduledJobRegistry
+
+    from jobs.dispatch import ensure_dispatch_scheduled
+    from jobs.queue import get_queue
+
+    registry = ScheduledJobRegistry(queue=get_queue("default", Redis.from_url(
+        app.config["REDIS_URL"])))
+    ensure_dispatch_scheduled(datetime(2026, 5, 20, 5, 0))  # before 06:00: today's
+    ensure_dispatch_scheduled(datetime(2026, 5, 20, 5, 30))  # a second worker starts
+    assert registry.get_job_ids() == ["dispatch-20260520"]
+    dispatch_daily_imports("2026-05-20")
+    assert "dispatch-20260521" in registry.get_job_ids()
+    ensure_dispatch_scheduled(datetime(2026, 5, 21, 7, 0))  # after 06:00: tomorrow's
+    assert "dispatch-20260522" in registry.get_job_ids()
+
+
+def test_dispatch_imports_command_queues_todays_imports(app):
+    result = app.test_cli_runner().invoke(args=["dispatch-imports", "--day", "2026-05-20"])
+    assert result.exit_code == 0, result.output
+    assert "Queued 3 automatic import(s)" in result.output
+    run_jobs(app)
+    assert counts(administration(BAKKERIJ).id)["payslips"] == 3

@@ -25,6 +25,11 @@ PASSWORD = "correct horse battery staple"
 _password_hash_cache: dict[str, str] = {}
 
 
+def redis_url(number: int) -> str:
+    """A Redis database on the test server; TEST_REDIS_SERVER lets parallel runs use their own server."""
+    return f"{os.environ.get('TEST_REDIS_SERVER', 'redis://127.0.0.1:6379')}/{number}"
+
+
 def database_url(tmp_path) -> str:
     """SQLite in a temporary file, or the database DATABASE_URL points at (PostgreSQL in CI)."""
     return os.environ.get("DATABASE_URL") or f"sqlite:///{tmp_path / 'test.sqlite3'}"
@@ -39,7 +44,7 @@ def make_app(tmp_path, **overrides):
         "HTMX_VENDORED": True,
         "SESSION_COOKIE_SECURE": False,
         "RATELIMIT_STORAGE_URI": "memory://",
-        "REDIS_URL": os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14"),
+        "REDIS_URL": redis_url(14),
     }
     config.update(overrides)
     return create_app(config)

@@ -20,9 +20,9 @@ from portal.models import (
     Portal,
     TaxAssessment,
 )
-from tests.conftest import make_app
+from tests.conftest import make_app, redis_url
 
-IMPORT_REDIS_URL = "redis://127.0.0.1:6379/12"
+IMPORT_REDIS_URL = redis_url(12)
 
 
 @contextmanager

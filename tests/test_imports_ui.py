@@ -32,10 +32,10 @@ from portal.nmbrs.errors import NmbrsUnavailable
 from portal.nmbrs.sandbox.testing import running_sandbox
 from portal.services import document_store, nmbrs_access
 from portal.services.import_progress import Progress
-from tests.conftest import LOGIN, unexpected_answer
+from tests.conftest import LOGIN, unexpected_answer, redis_url
 
 TODAY = date(2026, 6, 15)
-REDIS_URL = "redis://127.0.0.1:6379/13"
+REDIS_URL = redis_url(13)
 ROLES = ["anonymous", "no-role", "domain-back-office", "portal-back-office", "portal-admin",
          "other-portal"]
 

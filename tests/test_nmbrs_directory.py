@@ -9,8 +9,9 @@ from redis import Redis
 
 from portal.nmbrs.types import Company, Debtor
 from portal.services.nmbrs_directory import Directory, round_key
+from tests.conftest import redis_url
 
-REDIS_URL = "redis://127.0.0.1:6379/12"
+REDIS_URL = redis_url(12)
 
 
 class CountingClient:

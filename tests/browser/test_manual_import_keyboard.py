@@ -34,13 +34,13 @@ from portal.services import nmbrs_access
 from portal.services.import_progress import Progress
 from portal.services.importer import AdministrationImporter
 from tests.browser._server import chromium_page, serve
-from tests.conftest import PASSWORD, database_url, hashed, make_app
+from tests.conftest import PASSWORD, database_url, hashed, make_app, redis_url
 
 pytestmark = pytest.mark.browser
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 TODAY = date(2026, 6, 15)
-REDIS_URL = "redis://127.0.0.1:6379/13"
+REDIS_URL = redis_url(13)
 EMAIL = "admin@vandijk.example"
 
 

@@ -29,8 +29,8 @@ from portal.models import (
 )
 from portal.services import document_store, import_overview
 from portal.services.periods import period_label
+from portal.htmx import render
 from portal.validators import page_number
-from portal.views._fragments import render
 
 bp = Blueprint("documents", __name__)
 

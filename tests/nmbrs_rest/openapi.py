@@ -150,20 +150,26 @@ def validate_response(method: str, url: str, status: int, content_type: str,
     media = (content_type or "").split(";")[0].strip()
     if media not in content:
         raise SpecViolation(f"{template} {status}: content type {media!r} not in {list(content)}")
-    schema = content[media].get("schema")
-    if media != "application/json" or schema is None:
+    if media != "application/json" or content[media].get("schema") is None:
         return
     try:
         document = json.loads(body)
     except ValueError:
         raise SpecViolation(f"{template} {status}: body is not JSON") from None
-    root = {**_json_schema_root(), **_to_json_schema(copy.deepcopy(schema))}
-    validator = jsonschema.Draft7Validator(root, format_checker=jsonschema.FormatChecker())
+    validator = _validator(template, method.lower(), str(status), media)
     errors = sorted(validator.iter_errors(document), key=lambda e: list(e.path))
     if errors:
         first = errors[0]
         raise SpecViolation(
             f"{template} {status}: {'/'.join(map(str, first.path))}: {first.message}")
+
+
+@functools.cache
+def _validator(template: str, method: str, status: str, media: str) -> jsonschema.Draft7Validator:
+    declared = _resolve(spec()["paths"][template][method]["responses"][status])
+    schema = declared["content"][media]["schema"]
+    root = {**_json_schema_root(), **_to_json_schema(copy.deepcopy(schema))}
+    return jsonschema.Draft7Validator(root, format_checker=jsonschema.FormatChecker())
 
 
 def validate_exchange(request, response) -> str:

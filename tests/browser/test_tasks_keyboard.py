@@ -100,7 +100,7 @@ def test_open_a_task_follow_its_link_and_mark_it_completed(site):
 
         # The open list no longer holds it.
         page.goto(f"{base_url}/tasks")
-        expect(page.get_by_role("link", name="The Nmbrs company was not found.")).to_be_visible()
+        expect(page.get_by_role("link", name=NO_COMPANY_TITLE)).to_be_visible()
         expect(page.get_by_role("link", name=UNKNOWN_EMPLOYEE_TITLE)).to_have_count(0)
 
 

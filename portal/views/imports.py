@@ -18,7 +18,8 @@ from portal.models import ImportRun
 from portal.nmbrs.errors import NmbrsError
 from portal.services import company_links, import_overview, import_progress, nmbrs_access
 from portal.services.importer import DOCUMENT_LABELS, TAX_ASSESSMENTS
-from portal.views._fragments import render, wants_fragment
+from portal.htmx import is_htmx, render
+from portal.validators import parse_id
 
 bp = Blueprint("imports", __name__, url_prefix="/administrations")
 
@@ -66,7 +67,8 @@ def choose_company(administration_id):
         choices = _choices(administration)
     except NmbrsError as error:
         return _company_chooser(administration, nmbrs_error=str(error), status=200)
-    chosen = next((c for c in choices.companies if raw.isdigit() and c.id == int(raw)), None)
+    company_id = parse_id(raw)
+    chosen = next((c for c in choices.companies if company_id and c.id == company_id), None)
     if chosen is None:
         return _company_chooser(administration, choices=choices, status=422,
                                 field_error="Choose one of the Nmbrs companies in the list.")
@@ -76,7 +78,7 @@ def choose_company(administration_id):
         return _company_chooser(administration, choices=choices, status=422,
                                 field_error=str(taken))
     db.session.commit()
-    if wants_fragment():
+    if is_htmx():
         return render("imports/company.html", "imports/_company_section.html",
                       administration=administration, link=link, may_link=True,
                       saved=f'Linked to Nmbrs company "{chosen.name}".')
@@ -133,7 +135,7 @@ def start_import(administration_id):
     """Queue a manual import of the chosen runs and document types."""
     administration = load_administration(administration_id, manage=True)
     year = _year_arg(request.form.get("year"))
-    run_ids = {int(v) for v in request.form.getlist("run_ids") if v.isdigit()}
+    run_ids = {run_id for run_id in map(parse_id, request.form.getlist("run_ids")) if run_id}
     documents = {v for v in request.form.getlist("documents") if v in DOCUMENT_LABELS}
     errors = {}
     if not run_ids:
@@ -168,20 +170,20 @@ def _start(administration, kind, year, import_request):
         import_run = enqueue.start_manual_import(administration.id, current_user, kind,
                                                  import_request)
     except RedisError:
-        if wants_fragment():
+        if is_htmx():
             return render("imports/progress.html", "imports/_progress.html",
                           administration=administration, message=QUEUE_DOWN, import_run=None)
         return _import_page(administration, year, selected_runs=set(),
                             selected_documents=set(DEFAULT_DOCUMENTS), message=QUEUE_DOWN)
     if import_run is None:
         active = enqueue.active_import(administration.id, kind)
-        if wants_fragment():
+        if is_htmx():
             return render("imports/progress.html", "imports/_progress.html",
                           administration=administration, message=ALREADY_RUNNING,
                           **_progress_context(active))
         return _import_page(administration, year, selected_runs=set(),
                             selected_documents=set(DEFAULT_DOCUMENTS), message=ALREADY_RUNNING)
-    if wants_fragment():
+    if is_htmx():
         return render("imports/progress.html", "imports/_progress.html",
                       administration=administration, **_progress_context(import_run))
     return redirect(url_for(".import_page", administration_id=administration.id, year=year), 303)
@@ -211,7 +213,7 @@ def _import_page(administration, year, selected_runs, selected_documents, errors
         work_costs=work_costs, fiscal_wage_total=fiscal_wage_total,
         active_progress={run.kind: _progress_context(run) for run in active},
     )
-    if wants_fragment():  # the form answers into the progress slot; its own errors replace the form
+    if is_htmx():  # the form answers into the progress slot; its own errors replace the form
         response.headers["HX-Retarget"] = "#manual-import"
         response.headers["HX-Reswap"] = "outerHTML"
     return response

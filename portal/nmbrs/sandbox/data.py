@@ -225,9 +225,11 @@ def employer_premiums_of(gross: Decimal) -> Decimal:
     return (gross * EMPLOYER_PREMIUM_RATE).quantize(CENT, ROUND_HALF_UP)
 
 
-def journal_lines(company: SandboxCompany, period: int) -> list[JournalEntryLine]:
-    """A balanced journal for one run: gross and premiums debit; taxes, premiums, net credit."""
-    paid = company.employees_in(period)
+def journal_lines(company: SandboxCompany, period: int | None = None) -> list[JournalEntryLine]:
+    """A balanced journal for one run: gross and premiums debit; taxes, premiums, net credit.
+
+    `period`: pays only who was employed then; None: every employee of the company."""
+    paid = company.employees if period is None else company.employees_in(period)
     gross = sum((e.monthly_gross for e in paid), Decimal("0.00"))
     tax = sum((wage_tax_of(e.monthly_gross) for e in paid), Decimal("0.00"))
     premiums = sum((employer_premiums_of(e.monthly_gross) for e in paid), Decimal("0.00"))

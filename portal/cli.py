@@ -119,7 +119,7 @@ def _seed_domain(portal, demo):
         administration = structure.add_administration(
             domain, demo_admin.name, demo_admin.relation_code, demo_admin.payroll
         )
-        for person in demo_admin.employees:
+        for person in (p for p in demo_admin.employees if p.seeded):
             db.session.add(Employee(
                 administration=administration, number=person.number, name=person.name,
                 street=person.street, house_number=person.house_number,

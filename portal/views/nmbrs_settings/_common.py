@@ -3,10 +3,10 @@ and the different-settings form of a domain or an administration."""
 
 from functools import wraps
 
-from flask import request
+from flask import abort, request
 from flask_login import current_user
 
-from portal.authz import PORTAL_STAFF, portal_role_required
+from portal.authz import PORTAL_STAFF
 from portal.extensions import db
 from portal.htmx import render
 from portal.services import nmbrs_link
@@ -21,15 +21,17 @@ def feature_off():
 
 
 def settings_route(load=None):
-    """Every Nmbrs settings route: portal staff only (403); then the object named in the URL
-    (`load` turns the URL's id into it, 404 outside my portal), passed to the view instead of
-    the id; then the feature rule: while the portal's feature is off the route only says so."""
+    """Every Nmbrs settings route, in this order: the object named in the URL (`load` turns the
+    URL's id into it and answers 404 for one I may not see; the view gets it instead of the id);
+    portal staff only (403); then the feature rule: while the portal's feature is off the route
+    only says so."""
 
     def decorator(view):
         @wraps(view)
-        @portal_role_required(*PORTAL_STAFF)
         def wrapped(**url_values):
             loaded = [load(*url_values.values())] if load is not None else []
+            if current_user.portal_role not in PORTAL_STAFF:
+                abort(403)
             if not current_user.portal.nmbrs_enabled:
                 return feature_off()
             return view(*loaded)

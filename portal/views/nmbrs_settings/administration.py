@@ -13,10 +13,6 @@ from portal.views.nmbrs_settings._common import override_form, save_override, se
 PREFIX = "administration"
 
 
-def _load(administration_id):
-    return load_administration(administration_id, manage=True)
-
-
 def _context(administration):
     overview = effective_settings.administration_overview(administration)
     return {
@@ -46,14 +42,14 @@ def _administration_saved(administration, message):
 
 
 @bp.get("/administrations/<int:administration_id>")
-@settings_route(load=_load)
+@settings_route(load=load_administration)
 def administration(administration):
     """The administration's different settings (an inline row form for htmx)."""
     return _render_form(administration)
 
 
 @bp.get("/administrations/<int:administration_id>/row")
-@settings_route(load=_load)
+@settings_route(load=load_administration)
 def administration_row(administration):
     """The administration's read-only row (Cancel of the inline form)."""
     return fragment_or_redirect("nmbrs_settings/_administration_row.html",
@@ -62,7 +58,7 @@ def administration_row(administration):
 
 
 @bp.post("/administrations/<int:administration_id>")
-@settings_route(load=_load)
+@settings_route(load=load_administration)
 def save_administration(administration):
     """Save the administration's different settings ("as domain" or own, per group)."""
     form = override_form(nmbrs_link.override_row(administration), None, formdata=request.form,
@@ -76,7 +72,7 @@ def save_administration(administration):
 
 
 @bp.post("/administrations/<int:administration_id>/reset")
-@settings_route(load=_load)
+@settings_route(load=load_administration)
 def reset_administration(administration):
     """"Use the domain settings": remove the administration's different settings."""
     nmbrs_link.remove_override(administration)

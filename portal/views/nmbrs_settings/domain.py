@@ -10,10 +10,6 @@ from portal.views.nmbrs_settings import bp
 from portal.views.nmbrs_settings._common import override_form, save_override, settings_route
 
 
-def _load(domain_id):
-    return load_domain(domain_id, manage=True)
-
-
 def _domain_context(domain, form=None):
     overview = effective_settings.domain_overview(domain)
     return {
@@ -38,14 +34,14 @@ def _domain_saved(domain, message):
 
 
 @bp.get("/domains/<int:domain_id>")
-@settings_route(load=_load)
+@settings_route(load=load_domain)
 def domain(domain):
     """A domain's different settings, and its administrations with theirs."""
     return _render_domain(domain)
 
 
 @bp.post("/domains/<int:domain_id>")
-@settings_route(load=_load)
+@settings_route(load=load_domain)
 def save_domain(domain):
     """Save the domain's different settings ("as portal" or own, per group)."""
     form = override_form(nmbrs_link.override_row(domain), None, formdata=request.form)
@@ -58,7 +54,7 @@ def save_domain(domain):
 
 
 @bp.post("/domains/<int:domain_id>/reset")
-@settings_route(load=_load)
+@settings_route(load=load_domain)
 def reset_domain(domain):
     """"Use the portal settings": remove the domain's different settings."""
     nmbrs_link.remove_override(domain)

@@ -184,12 +184,12 @@ def _register_request_hooks(app: Flask) -> None:
 
     @app.context_processor
     def _layout_context():
+        # The CDN copy (with SRI) unless HTMX_VENDORED; static/js/htmx-fallback.js loads the
+        # vendored copy of the same version when the CDN copy does not run.
         return {
-            "htmx_src": (
-                url_for("static", filename=f"vendor/htmx-{settings.HTMX_VERSION}.min.js")
-                if app.config["HTMX_VENDORED"]
-                else settings.HTMX_CDN_URL
-            ),
+            "htmx_cdn_src": None if app.config["HTMX_VENDORED"] else settings.HTMX_CDN_URL,
+            "htmx_vendored_src": url_for(
+                "static", filename=f"vendor/htmx-{settings.HTMX_VERSION}.min.js"),
             "htmx_integrity": settings.HTMX_INTEGRITY,
         }
 

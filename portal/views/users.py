@@ -1,6 +1,8 @@
 """Users of the portal (Portal administrator only): create users, set portal roles."""
 
 from flask import Blueprint, flash, redirect, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms import EmailField, PasswordField, SelectChoice, SelectField
@@ -21,19 +23,19 @@ ROLE_CHOICES = [SelectChoice("", "No portal role")] + [
 
 
 class UserForm(PortalForm):
-    email = EmailField("E-mail", filters=[strip_whitespace],
-                       validators=[DataRequired("Enter an e-mail address."),
-                                             Email("Enter a valid e-mail address.")])
+    email = EmailField(_l("E-mail"), filters=[strip_whitespace],
+                       validators=[DataRequired(_l("Enter an e-mail address.")),
+                                             Email(_l("Enter a valid e-mail address."))])
     password = PasswordField(
-        "Initial password", validators=[DataRequired("Enter an initial password.")],
+        _l("Initial password"), validators=[DataRequired(_l("Enter an initial password."))],
         description=f"At least {accounts.MIN_PASSWORD_LENGTH} characters; the user can change it.",
         render_kw={"autocomplete": "new-password"},
     )
-    portal_role = SelectField("Portal role", choices=ROLE_CHOICES)
+    portal_role = SelectField(_l("Portal role"), choices=ROLE_CHOICES)
 
 
 class RoleForm(PortalForm):
-    portal_role = SelectField("Portal role", choices=ROLE_CHOICES)
+    portal_role = SelectField(_l("Portal role"), choices=ROLE_CHOICES)
 
 
 def _role(value: str) -> PortalRole | None:
@@ -85,9 +87,9 @@ def set_role(user_id):
     form = RoleForm()
     if form.validate_on_submit():
         if user.id == current_user.id and form.portal_role.data != PortalRole.ADMIN.value:
-            flash("You cannot remove your own Portal administrator role.", "error")
+            flash(_("You cannot remove your own Portal administrator role."), "error")
         else:
             accounts.set_portal_role(user, _role(form.portal_role.data))
             db.session.commit()
-            flash(f"Portal role of {user.email} saved.")
+            flash(_("Portal role of %(email)s saved.", email=user.email))
     return redirect(url_for("users.index"), 303)

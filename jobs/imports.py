@@ -10,7 +10,7 @@ from datetime import date
 from rq import get_current_job
 
 from jobs.queue import in_app_context
-from portal.extensions import db
+from portal.extensions import db, redis_connection
 from portal.models import Administration, ImportRun, ImportStatus
 from portal.models._common import utcnow
 from portal.nmbrs.errors import InvalidCredentials, NmbrsError
@@ -18,7 +18,7 @@ from portal.services import effective_settings as settings_service
 from portal.services import nmbrs_access, tasks
 from portal.services.import_progress import Progress
 from portal.services.importer import AdministrationImporter, ImportStopped, Problem, nmbrs_problem
-from portal.services.nmbrs_directory import Directory, redis_connection, round_key
+from portal.services.nmbrs_directory import Directory, round_key
 
 log = logging.getLogger(__name__)
 

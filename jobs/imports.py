@@ -10,6 +10,7 @@ from datetime import date
 from rq import get_current_job
 
 from jobs.queue import in_app_context
+from portal.document_types import documents_switched_on
 from portal.extensions import db, redis_connection
 from portal.models import Administration, ImportRun, ImportStatus
 from portal.models._common import utcnow
@@ -28,7 +29,7 @@ def import_administration(import_run_id: int, day: str) -> dict:
     today = date.fromisoformat(day)
 
     def work(importer, settings):
-        documents = enabled_documents(settings)
+        documents = documents_switched_on(settings)
         importer.import_month(today, documents, settings.import_late_runs)
 
     return _perform(import_run_id, work, round_key(today=today))
@@ -62,15 +63,6 @@ def retrieve_work_costs(import_run_id: int) -> dict:
 
     return _perform(import_run_id, work, round_key(manual_import_id=import_run_id),
                     require_auto=False)
-
-
-def enabled_documents(settings) -> set[str]:
-    wanted = {
-        "journal": settings.import_journals,
-        "payslips": settings.import_payslips,
-        "tax_assessments": settings.import_tax_assessments,
-    }
-    return {name for name, on in wanted.items() if on}
 
 
 def importer_request(import_run_id: int) -> dict:

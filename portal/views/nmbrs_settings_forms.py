@@ -16,7 +16,15 @@ from wtforms.validators import DataRequired, Email, Length, ValidationError
 from wtforms.widgets import NumberInput
 
 from portal.forms import PortalForm
-from portal.services.effective_settings import DEFAULTS, GROUPS, IMPORT_FLAGS
+from portal.document_types import (
+    AUTOMATIC_TYPES,
+    DAYS,
+    DOCUMENT_SWITCHES,
+    IMPORT_FLAGS,
+    PREFERENCE_DEFAULTS,
+    PREFERENCE_NAMES,
+)
+from portal.services.effective_settings import GROUPS
 
 DAY_MESSAGE = "Enter a whole number from 1 to 31."
 
@@ -60,20 +68,20 @@ class ConnectionForm(PortalForm):
     import_all = BooleanField(_l("Automatically import all payroll documents"), default=True)
     # The state of "all" when the form was shown: tells the server which switch the user moved.
     import_all_was = HiddenField(default="y")
-    import_payslips = BooleanField(_l("Import pay slips automatically"), default=True)
-    import_journals = BooleanField(_l("Import payroll journals automatically"), default=True)
-    import_tax_assessments = BooleanField(_l("Import payroll tax assessments automatically"),
-                                          default=True)
+    # One switch per document type imported automatically (portal/document_types.py).
+    locals().update({kind.preference: BooleanField(kind.preference_label, default=True)
+                     for kind in AUTOMATIC_TYPES})
     import_late_runs = BooleanField(
         _l("Also import runs of earlier months automatically"), default=False,
         description=_l("Off: a payroll run of an earlier month is imported by hand."),
     )
-    first_day = DayField(_l("First day"), default=DEFAULTS["first_day"],
-                         description=_l("Day of the month from which documents are imported (1–31)."))
+    first_day = DayField(
+        _l("First day"), default=PREFERENCE_DEFAULTS["first_day"],
+        description=_l("Day of the month from which documents are imported (1–31)."))
     last_day = DayField(
-        _l("Last day"), default=DEFAULTS["last_day"],
+        _l("Last day"), default=PREFERENCE_DEFAULTS["last_day"],
         description=_l("Last day of the month on which documents are imported (1–31; a day past "
-                    "the end of a short month means its last day)."),
+                       "the end of a short month means its last day)."),
     )
 
     # True when there is no stored token to keep (connecting; a new own-credentials override).
@@ -107,20 +115,20 @@ class ConnectionForm(PortalForm):
         """ "All" sets the three; turning one off clears "all" (the server side of the rule)."""
         all_was = self.import_all_was.data == "y"
         if self.import_all.data != all_was:
-            for name in IMPORT_FLAGS[:3]:
+            for name in DOCUMENT_SWITCHES:
                 self[name].data = self.import_all.data
-        self.import_all.data = all(self[name].data for name in IMPORT_FLAGS[:3])
+        self.import_all.data = all(self[name].data for name in DOCUMENT_SWITCHES)
         self.import_all_was.data = "y" if self.import_all.data else ""
 
     def preferences(self) -> dict:
-        return {name: self[name].data for name in (*IMPORT_FLAGS, "first_day", "last_day")}
+        return {name: self[name].data for name in PREFERENCE_NAMES}
 
     def fill(self, values: dict) -> None:
         """Show stored or inherited values (for a form built without form data)."""
         for name, value in values.items():
             if name in self and value is not None:
                 self[name].data = value
-        self.import_all.data = all(self[name].data for name in IMPORT_FLAGS[:3])
+        self.import_all.data = all(self[name].data for name in DOCUMENT_SWITCHES)
         self.import_all_was.data = "y" if self.import_all.data else ""
 
 
@@ -165,7 +173,7 @@ class OverrideForm(ConnectionForm):
                             if self.own("credentials") else None),
             "imports": ({n: preferences[n] for n in IMPORT_FLAGS}
                         if self.own("imports") else None),
-            "days": ({n: preferences[n] for n in ("first_day", "last_day")}
+            "days": ({n: preferences[n] for n in DAYS}
                      if self.own("days") else None),
         }
 

@@ -352,3 +352,85 @@ def test_dispatch_imports_command_queues_todays_imports(app):
     assert "Queued 3 automatic import(s)" in result.output
     run_jobs(app)
     assert counts(administration(BAKKERIJ).id)["payslips"] == 3
+
+
+# -- every employee's pay slip, and no wasted calls (issue 16) --------------------------------
+
+
+def sandbox_calls(sandbox_url: str) -> list[str]:
+    """The operations the sandbox answered so far, oldest first."""
+    import requests
+
+    return requests.get(sandbox_url.replace("/soap/v3", "/_sandbox/calls"), timeout=5).json()
+
+
+def test_a_run_with_employees_of_three_types_stores_a_pay_slip_for_each(app):
+    """May's run of Tandartspraktijk Smit pays two employees of type 1, an on-call worker
+    (type 3) and an intern (type 2) who joined this year and are not in the portal yet."""
+    smit = administration("Tandartspraktijk Smit")
+    import_run = automatic_import(app, "Tandartspraktijk Smit")
+    assert import_run.status == ImportStatus.SUCCEEDED, import_run.error
+    slips = db.session.scalars(select(PaySlip).where(PaySlip.administration_id == smit.id)).all()
+    assert sorted(slip.employee.number for slip in slips) == [100, 101, 103, 104]
+    created = {e.number: e for e in db.session.scalars(select(Employee).where(
+        Employee.administration_id == smit.id, Employee.number.in_([103, 104])))}
+    assert created[103].name == "Eva Kok" and created[104].name == "Sem de Boer"
+    assert created[103].iban == "NL55ABNA0501234567"
+    assert db.session.scalar(select(Task.id)) is None  # no "unknown employee" task
+
+
+def test_an_automatic_import_of_a_known_administration_asks_only_what_it_needs(app, sandbox):
+    """Company linked and employees known: no Environment_Get, no debtor or company lists, no
+    employee details; WageTax_GetList once; one pay slip call per employee of the run."""
+    from portal.models import CompanyLink
+
+    bakkerij = administration(BAKKERIJ)
+    company = next(c for c in _sandbox_client(app).companies() if c.name == BAKKERIJ)
+    db.session.add(CompanyLink(administration_id=bakkerij.id, company_id=company.id,
+                               company_name=company.name, company_number=str(company.number)))
+    db.session.commit()
+    before = len(sandbox_calls(sandbox))
+
+    assert automatic_import(app, BAKKERIJ).status == ImportStatus.SUCCEEDED
+
+    assert sandbox_calls(sandbox)[before:] == [
+        "CompanyService/Run_GetList",
+        "CompanyService/Journals_GetByRunCompany_v2",
+        "CompanyService/Run_GetEmployeesByRunCompany",
+        *["CompanyService/SalaryDocuments_GetEmployeePayslipsPDFByRunCompany_v2"] * 3,
+        "CompanyService/WageTax_GetList",
+        "CompanyService/WageTax_GetXML",
+    ]
+
+
+def test_a_manual_import_of_several_runs_asks_wage_tax_once_per_year(app, sandbox):
+    runs = _runs(app, BAKKERIJ)
+    wanted = [r.id for r in runs if r.period_end in (2, 3, 4)]
+    before = len(sandbox_calls(sandbox))
+    start_manual_import(administration(BAKKERIJ).id, None, "manual", {
+        "year": 2026, "run_ids": wanted, "documents": ["tax_assessments"]})
+    run_jobs(app)
+    calls = sandbox_calls(sandbox)[before:]
+    assert calls.count("CompanyService/WageTax_GetList") == 1
+    assert calls.count("CompanyService/WageTax_GetXML") == 3
+    assert "DebtorService/Environment_Get" not in calls
+
+
+def test_the_import_page_does_not_ask_for_the_subdomain(app, sandbox):
+    from portal.models import User
+    from tests.conftest import Client
+
+    admin = db.session.scalar(select(User).where(User.email == "admin@vandijk-partners.nl"))
+    before = len(sandbox_calls(sandbox))
+    page = Client(app).sign_in(admin).get(
+        f"/administrations/{administration(BAKKERIJ).id}/import?year=2026")
+    assert page.status_code == 200 and "Mei 2026" in page.get_data(as_text=True)
+    calls = sandbox_calls(sandbox)[before:]
+    assert "DebtorService/Environment_Get" not in calls and calls
+
+
+def _sandbox_client(app):
+    client = NmbrsClient.from_config(app.config, "demo@vandijk-partners.nl",
+                                     "demo-token-7f3a9c2e5b1d4f60a8e2")
+    client.verify()
+    return client

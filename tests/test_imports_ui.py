@@ -359,7 +359,7 @@ def test_import_page_lists_runs_with_what_is_imported(app, world, client_as, nmb
     june = page[page.index(f'id="run-{ids.runs[6]}"'):]
     assert "Not yet imported" not in june.split("</tr>")[0]
     assert "Import all employees" in page and "Retrieve WKR payroll balance 2026" in page
-    assert 'id="fiscal-wage-total">18,471.50<' in page
+    assert 'id="fiscal-wage-total">€18,471.50<' in page
 
 
 def test_manual_import_validation_no_run_no_document(world, client_as, nmbrs, fake_start, ids):

@@ -434,3 +434,47 @@ def _sandbox_client(app):
                                      "demo-token-7f3a9c2e5b1d4f60a8e2")
     client.verify()
     return client
+
+
+def test_a_company_linked_to_another_administration_is_not_matched_again(app):
+    from sqlalchemy.exc import IntegrityError
+
+    from portal.models import CompanyLink
+
+    company = next(c for c in _sandbox_client(app).companies() if c.name == BAKKERIJ)
+    vastgoed = administration("De Vries Vastgoed B.V.")
+    db.session.add(CompanyLink(administration_id=vastgoed.id, company_id=company.id,
+                               company_name=company.name, company_number="1"))
+    db.session.commit()
+
+    import_run = automatic_import(app, BAKKERIJ)
+    assert import_run.status == ImportStatus.FAILED
+    task = db.session.scalar(select(Task))
+    assert task.cause == "company.taken"
+    assert ('already linked to administration "De Vries Vastgoed B.V." of domain '
+            '"bakkerij-de-vries"') in task.message
+    assert counts(administration(BAKKERIJ).id)["runs"] == 0
+
+    # The database refuses it too, whoever writes the link.
+    db.session.add(CompanyLink(administration_id=administration(BAKKERIJ).id,
+                               company_id=company.id, company_name=company.name,
+                               company_number="1"))
+    with pytest.raises(IntegrityError):
+        db.session.commit()
+    db.session.rollback()
+
+
+def test_a_company_numbered_differently_is_not_guessed_but_offered_first(app):
+    """Hoveniersbedrijf Mulder's Nmbrs company is numbered 12, its relation code is 1."""
+    from portal.services import company_links
+
+    mulder = administration("Hoveniersbedrijf Mulder V.O.F.")
+    mulder.payroll_contract = True
+    db.session.commit()
+    import_run = automatic_import(app, mulder.name)
+    assert import_run.status == ImportStatus.FAILED
+    assert db.session.scalar(select(Task)).cause == "company.not-found"
+    choices = company_links.company_choices(mulder, _sandbox_client(app), see_all=True)
+    assert choices.debtor.name == "Hoveniers Mulder V.O.F."  # matched to "hoveniers-mulder"
+    assert [(c.name, c.number) for c in choices.candidates] == [
+        ("Hoveniersbedrijf Mulder V.O.F.", 12)]

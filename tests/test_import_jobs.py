@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from jobs.dispatch import dispatch_daily_imports, due_administrations
 from jobs.enqueue import start_automatic_import, start_manual_import
+from portal import demo_data
 from portal.extensions import db
 from portal.models import (
     Employee,
@@ -364,10 +365,11 @@ def sandbox_calls(sandbox_url: str) -> list[str]:
     return requests.get(sandbox_url.replace("/soap/v3", "/_sandbox/calls"), timeout=5).json()
 
 
-def test_a_run_with_employees_of_three_types_stores_a_pay_slip_for_each(app):
+def test_a_run_with_employees_of_three_types_stores_a_pay_slip_for_each(app, sandbox):
     """May's run of Tandartspraktijk Smit pays two employees of type 1, an on-call worker
     (type 3) and an intern (type 2) who joined this year and are not in the portal yet."""
     smit = administration("Tandartspraktijk Smit")
+    before = len(sandbox_calls(sandbox))
     import_run = automatic_import(app, "Tandartspraktijk Smit")
     assert import_run.status == ImportStatus.SUCCEEDED, import_run.error
     slips = db.session.scalars(select(PaySlip).where(PaySlip.administration_id == smit.id)).all()
@@ -377,6 +379,20 @@ def test_a_run_with_employees_of_three_types_stores_a_pay_slip_for_each(app):
     assert created[103].name == "Eva Kok" and created[104].name == "Sem de Boer"
     assert created[103].iban == "NL55ABNA0501234567"
     assert db.session.scalar(select(Task.id)) is None  # no "unknown employee" task
+    # Details only of the two unknown employees: one bank-account call each.
+    calls = sandbox_calls(sandbox)[before:]
+    assert calls.count("EmployeeService/BankAccount_GetListCurrent") == 2
+    assert calls.count("EmployeeService/List_GetByCompany") == len(demo_data.EMPLOYEE_TYPES)
+
+
+def test_import_all_employees_imports_every_type(app):
+    smit = administration("Tandartspraktijk Smit")
+    import_run = start_manual_import(smit.id, None, "employees", {})
+    run_jobs(app)
+    assert db.session.get(ImportRun, import_run.id).status == ImportStatus.SUCCEEDED
+    numbers = db.session.scalars(select(Employee.number).where(
+        Employee.administration_id == smit.id)).all()
+    assert sorted(numbers) == [100, 101, 102, 103, 104]
 
 
 def test_an_automatic_import_of_a_known_administration_asks_only_what_it_needs(app, sandbox):
@@ -478,3 +494,52 @@ def test_a_company_numbered_differently_is_not_guessed_but_offered_first(app):
     assert choices.debtor.name == "Hoveniers Mulder V.O.F."  # matched to "hoveniers-mulder"
     assert [(c.name, c.number) for c in choices.candidates] == [
         ("Hoveniersbedrijf Mulder V.O.F.", 12)]
+
+
+# -- the one client factory (issue 9) ---------------------------------------------------------
+
+
+def test_the_factory_uses_the_stored_subdomain_and_keeps_a_new_one(app, sandbox):
+    from portal.services import nmbrs_access
+    from portal.services.nmbrs_directory import redis_connection
+
+    row = db.session.scalar(select(NmbrsSettings))
+    before = len(sandbox_calls(sandbox))
+    nmbrs_access.client_for_credentials(row.id).debtors()
+    assert sandbox_calls(sandbox)[before:] == ["DebtorService/List_GetAll"]
+
+    # Nmbrs moved the environment: one 1001, one Environment_Get, the new sub-domain is kept.
+    row.subdomain = "oude-omgeving"
+    db.session.commit()
+    before = len(sandbox_calls(sandbox))
+    nmbrs_access.client_for_credentials(row.id).debtors()
+    assert sandbox_calls(sandbox)[before:] == [
+        "DebtorService/List_GetAll", "DebtorService/Environment_Get", "DebtorService/List_GetAll"]
+    db.session.commit()
+    assert db.session.get(NmbrsSettings, row.id).subdomain == demo_data.SANDBOX_SUBDOMAIN
+
+    # Credentials stored without a sub-domain: found once and kept.
+    row.subdomain = None
+    db.session.commit()
+    nmbrs_access.client_for_credentials(row.id)
+    db.session.commit()
+    assert db.session.get(NmbrsSettings, row.id).subdomain == demo_data.SANDBOX_SUBDOMAIN
+
+    # Employee types: once per credentials, however many clients ask.
+    redis = redis_connection()
+    before = len(sandbox_calls(sandbox))
+    for _ in range(2):
+        nmbrs_access.client_for_credentials(row.id, redis=redis).employee_types()
+    assert sandbox_calls(sandbox)[before:] == ["EmployeeService/EmployeeType_GetList"]
+
+
+def test_the_factory_refuses_missing_credentials(app):
+    from portal.services import nmbrs_access
+
+    row = db.session.scalar(select(NmbrsSettings))
+    db.session.delete(row)
+    db.session.commit()
+    with pytest.raises(nmbrs_access.NotConnected):
+        nmbrs_access.client_for(administration(BAKKERIJ))
+    with pytest.raises(nmbrs_access.NotConnected):
+        nmbrs_access.client_for_credentials(row.id)

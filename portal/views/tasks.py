@@ -4,6 +4,7 @@ from math import ceil
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
@@ -19,7 +20,7 @@ from portal.validators import page_number, parse_id
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 
 PAGE_SIZE = 50
-ASSIGNED_CHOICES = {"me": "Assigned to me", "all": "Everyone"}
+ASSIGNED_CHOICES = {"me": _l("Assigned to me"), "all": _l("Everyone")}
 
 
 @bp.before_request

@@ -17,7 +17,7 @@ from portal.services import accounts
 
 bp = Blueprint("users", __name__, url_prefix="/users")
 
-ROLE_CHOICES = [SelectChoice("", "No portal role")] + [
+ROLE_CHOICES = [SelectChoice("", _l("No portal role"))] + [
     SelectChoice(role.value, role.label) for role in PortalRole
 ]
 
@@ -28,7 +28,8 @@ class UserForm(PortalForm):
                                              Email(_l("Enter a valid e-mail address."))])
     password = PasswordField(
         _l("Initial password"), validators=[DataRequired(_l("Enter an initial password."))],
-        description=f"At least {accounts.MIN_PASSWORD_LENGTH} characters; the user can change it.",
+        description=_l("At least %(count)s characters; the user can change it.",
+                       count=accounts.MIN_PASSWORD_LENGTH),
         render_kw={"autocomplete": "new-password"},
     )
     portal_role = SelectField(_l("Portal role"), choices=ROLE_CHOICES)

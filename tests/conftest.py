@@ -10,6 +10,7 @@ from flask_login.utils import _create_identifier
 
 from app import create_app
 from portal.extensions import db
+from portal.services import sessions
 from portal.models import (
     Administration,
     Domain,
@@ -131,7 +132,10 @@ class Client:
         environ = self.http.environ_base
         with self.app.app_context(), self.app.test_request_context(environ_base=environ):
             identifier = _create_identifier()
+            token = sessions.create_record(user.id)  # a server-side session, as at sign-in
+            db.session.commit()
         with self.http.session_transaction() as session:
+            session[sessions.SESSION_KEY] = token
             session["_user_id"] = user.get_id()
             session["_fresh"] = True
             session["_id"] = identifier
@@ -150,7 +154,10 @@ class Client:
         headers = self._headers(htmx, kwargs)
         if csrf:
             headers["X-CSRFToken"] = self.csrf_token()
-        return self._request("post", url, data=data or {}, headers=headers, **kwargs)
+        response = self._request("post", url, data=data or {}, headers=headers, **kwargs)
+        if url.split("?")[0] in ("/login", "/logout", "/account/sign-out-everywhere"):
+            self._csrf = None  # a new session has a new CSRF token
+        return response
 
     def _request(self, method, url, **kwargs):
         # A fresh app context per request, as in production: the test's own context (and its

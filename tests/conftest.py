@@ -7,10 +7,11 @@ from dataclasses import dataclass
 import pytest
 from cryptography.fernet import Fernet
 from flask_login.utils import _create_identifier
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from app import create_app
 from portal.extensions import db
-from portal.services import sessions
 from portal.models import (
     Administration,
     Domain,
@@ -20,6 +21,16 @@ from portal.models import (
     PortalRole,
     User,
 )
+from portal.services import sessions
+
+# Hypothesis (tests/test_fuzz_inputs.py): few, derandomized examples by default, so CI is fast
+# and repeatable; HYPOTHESIS_PROFILE=explore searches with many random ones.
+_FUZZ_HEALTH = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+hypothesis_settings.register_profile("ci", max_examples=60, derandomize=True, deadline=None,
+                                     database=None, suppress_health_check=_FUZZ_HEALTH)
+hypothesis_settings.register_profile("explore", max_examples=2000, deadline=None,
+                                     suppress_health_check=_FUZZ_HEALTH)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 TEST_KEY = Fernet.generate_key().decode()
 PASSWORD = "correct horse battery staple"

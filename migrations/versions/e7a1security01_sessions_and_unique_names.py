@@ -1,7 +1,7 @@
 """server-side sessions; domain names unique per portal; one administration per name and code
 
 Revision ID: e7a1security01
-Revises: e7a1locale001
+Revises: f8a1complink01
 Create Date: 2026-11-30 05:30:00
 
 Issue 12: `user_session` holds one row per signed-in browser (logout deletes it, so a copied
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'e7a1security01'
-down_revision = 'e7a1locale001'
+down_revision = 'f8a1complink01'
 branch_labels = None
 depends_on = None
 

@@ -22,6 +22,9 @@ ROLE_CHOICES = [SelectChoice("", _l("No portal role"))] + [
 ]
 
 
+INVALID_ROLE = "choose one of the portal roles in the list."
+
+
 class UserForm(PortalForm):
     email = EmailField(_l("E-mail"), filters=[strip_whitespace],
                        validators=[DataRequired(_l("Enter an e-mail address.")),
@@ -73,7 +76,7 @@ def create():
             user = accounts.create_user(current_user.portal, form.email.data, form.password.data,
                                         _role(form.portal_role.data), actor=current_user)
         except accounts.AccountError as error:
-            field = form.password if "characters" in str(error) else form.email
+            field = form.password if isinstance(error, accounts.PasswordError) else form.email
             field.errors.append(str(error))
         else:
             db.session.commit()
@@ -93,4 +96,7 @@ def set_role(user_id):
             accounts.set_portal_role(user, _role(form.portal_role.data), actor=current_user)
             db.session.commit()
             flash(_("Portal role of %(email)s saved.", email=user.email))
+    else:
+        flash(f"The portal role of {user.email} was not changed: {INVALID_ROLE}", "error")
+        return _render_index(UserForm(formdata=None), 422)
     return redirect(url_for("users.index"), 303)

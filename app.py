@@ -90,6 +90,7 @@ def _register_blueprints(app: Flask) -> None:
         documents,
         domains,
         imports,
+        nmbrs_rest,
         nmbrs_settings,
         settings,
         tasks,
@@ -97,7 +98,7 @@ def _register_blueprints(app: Flask) -> None:
     )
 
     for module in (auth, dashboard, domains, administrations, users, settings, nmbrs_settings,
-                   tasks, imports, documents):
+                   nmbrs_rest, tasks, imports, documents):
         app.register_blueprint(module.bp)
 
 

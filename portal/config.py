@@ -31,6 +31,10 @@ def from_environment(instance_path: str) -> dict:
         "REDIS_URL": redis_url,
         "NMBRS_SOAP_URL": os.environ.get("NMBRS_SOAP_URL", "https://api.nmbrs.nl/soap/v3"),
         "NMBRS_RATE_LIMIT": int(os.environ.get("NMBRS_RATE_LIMIT", "120")),
+        # Nmbrs REST API and its OAuth identity server (SOAP ends 1 March 2027).
+        "NMBRS_REST_URL": os.environ.get("NMBRS_REST_URL", "https://api.nmbrsapp.com"),
+        "NMBRS_IDENTITY_URL": os.environ.get("NMBRS_IDENTITY_URL",
+                                             "https://identityservice.nmbrs.com"),
         # Comma-separated Fernet keys, newest first; older keys still decrypt (rotation).
         "ENCRYPTION_KEYS": _list("ENCRYPTION_KEYS"),
         "HTMX_VENDORED": _flag("HTMX_VENDORED", False),

@@ -60,6 +60,20 @@ def upgrade():
     with op.batch_alter_table('nmbrs_consent', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_nmbrs_consent_portal_id'), ['portal_id'], unique=False)
 
+    op.create_table('nmbrs_id_map',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('portal_id', sa.Integer(), nullable=False),
+    sa.Column('entity', sa.String(length=20), nullable=False),
+    sa.Column('int_id', sa.Integer(), nullable=False),
+    sa.Column('guid', sa.String(length=36), nullable=False),
+    sa.Column('source', sa.String(length=20), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['portal_id'], ['portal.id'], name=op.f('fk_nmbrs_id_map_portal_id_portal'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_nmbrs_id_map')),
+    sa.UniqueConstraint('portal_id', 'entity', 'guid', name=op.f('uq_nmbrs_id_map_portal_id_entity_guid')),
+    sa.UniqueConstraint('portal_id', 'entity', 'int_id', name=op.f('uq_nmbrs_id_map_portal_id_entity_int_id'))
+    )
+
     # ### end Alembic commands ###
 
 
@@ -68,6 +82,7 @@ def downgrade():
     with op.batch_alter_table('nmbrs_consent', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_nmbrs_consent_portal_id'))
 
+    op.drop_table('nmbrs_id_map')
     op.drop_table('nmbrs_consent')
     op.drop_table('nmbrs_api_application')
     # ### end Alembic commands ###

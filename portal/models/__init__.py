@@ -13,7 +13,7 @@ from portal.models.documents import (
 )
 from portal.models.imports import CompanyLink, ImportRun, ImportStatus
 from portal.models.nmbrs_link import NmbrsSettings
-from portal.models.nmbrs_rest import NmbrsApiApplication, NmbrsConsent
+from portal.models.nmbrs_rest import NmbrsApiApplication, NmbrsConsent, NmbrsIdMap
 from portal.models.structure import Administration, Domain, Employee, Portal
 from portal.models.tasks import Task, TaskStatus
 
@@ -32,6 +32,7 @@ __all__ = [
     "JournalLine",
     "NmbrsApiApplication",
     "NmbrsConsent",
+    "NmbrsIdMap",
     "NmbrsSettings",
     "PayrollRun",
     "PaySlip",

@@ -7,7 +7,7 @@ nmbrs_consent_tokens` stores the new one before the new access token is used.
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.crypto import EncryptedText
@@ -75,3 +75,26 @@ class NmbrsConsent(db.Model):
     @property
     def connected(self) -> bool:
         return self.refresh_token is not None
+
+
+class NmbrsIdMap(db.Model):
+    """REST GUID ↔ the int id the app stores, per portal and kind of Nmbrs object.
+
+    The SOAP ids found by `flask nmbrs-migrate-to-rest` (converters, human keys) are kept as they
+    are, so documents imported over SOAP are found again over REST. Objects first seen over REST
+    get a negative id (never a SOAP id), so every stored id column stays an int.
+    """
+
+    __tablename__ = "nmbrs_id_map"
+    __table_args__ = (
+        UniqueConstraint("portal_id", "entity", "guid"),
+        UniqueConstraint("portal_id", "entity", "int_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    portal_id: Mapped[int] = mapped_column(ForeignKey("portal.id", ondelete="CASCADE"))
+    entity: Mapped[str] = mapped_column(String(20))  # Debtor, Company, Employee, Run, WageTax
+    int_id: Mapped[int]
+    guid: Mapped[str] = mapped_column(String(36))
+    source: Mapped[str] = mapped_column(String(20), default="rest")  # converter, key, rest
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -72,6 +72,22 @@ def client_for_consent(consent: NmbrsConsent, redis=None, mapped: bool = True):
     return MappedRestClient(rest, IdMap(db.engine, consent.portal_id))
 
 
+def rest_importer_for(administration, import_run_id: int, round_name: str):
+    """The importer of an administration whose domain imports over REST, else None."""
+    from portal.services.import_progress import Progress
+    from portal.services.importer import AdministrationImporter
+    from portal.services.nmbrs_directory import Directory
+
+    consent = active_consent(administration.domain)
+    if consent is None:
+        return None
+    redis = _redis()
+    client = client_for_consent(consent, redis)
+    directory = Directory(client, f"rest-consent-{consent.id}", round_name, redis)
+    return AdministrationImporter(administration, client, directory=directory,
+                                  import_run_id=import_run_id, progress=Progress(import_run_id))
+
+
 def pause(consent_id: int) -> None:
     """42909: no imports for this consent until the quota has had time to reset."""
     from sqlalchemy.orm import Session

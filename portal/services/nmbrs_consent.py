@@ -198,6 +198,8 @@ def _store(domain: Domain, user: User, debtor: ConsentedDebtor, tokens: TokenSet
     consent.debtor_guid, consent.debtor_number = debtor.guid, debtor.number
     consent.debtor_name, consent.nmbrs_user = debtor.name, debtor.user
     consent.consented_by, consent.consented_at = user, utcnow()
+    consent.refresh_token_expires_at = None  # a new consent: a new lifetime
+    consent.refresh_failed_at = consent.paused_until = None
     store_tokens(consent, tokens)
     db.session.add(consent)
     db.session.commit()

@@ -109,10 +109,17 @@ def store_tokens(consent: NmbrsConsent, tokens: TokenSet) -> None:
     consent.access_token_expires_at = _naive(tokens.expires_at)
     if tokens.refresh_token and tokens.refresh_token != consent.refresh_token:
         consent.refresh_token = tokens.refresh_token
-        consent.refresh_token_expires_at = now + REFRESH_TOKEN_LIFETIME
+    if consent.refresh_token_expires_at is None:
+        consent.refresh_token_expires_at = refresh_token_expiry(now)
     consent.scopes = " ".join(sorted(tokens.scopes))
     consent.last_refreshed_at = now
     consent.refresh_failed_at = None
+
+
+def refresh_token_expiry(consented_at: datetime) -> datetime:
+    """30 days after the consent. Whether rotation extends it is unknown (§6.2): assume it does
+    not, so the daily check warns in time; a Reconnect starts a new 30 days."""
+    return consented_at + REFRESH_TOKEN_LIFETIME
 
 
 def _naive(moment: datetime) -> datetime:

@@ -5,6 +5,8 @@ Secrets are never rendered back. The callback is a GET from Nmbrs: its `state` (
 session with the PKCE verifier, used once) stands in for the CSRF token.
 """
 
+from datetime import date
+
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -18,6 +20,17 @@ from portal.services import nmbrs_consent
 from portal.views.nmbrs_rest_forms import ApplicationForm
 
 bp = Blueprint("nmbrs_rest", __name__, url_prefix="/settings/nmbrs/rest")
+SOAP_END = date(2027, 3, 1)
+
+
+def soap_days_left(today: date | None = None) -> int:
+    """Days until Nmbrs stops the SOAP API (0 on and after 1 March 2027)."""
+    return max(0, (SOAP_END - (today or date.today())).days)
+
+
+@bp.app_context_processor
+def _soap_end():
+    return {"soap_days_left": soap_days_left}
 PAGE = "nmbrs_rest/index.html"
 FRAGMENT = "nmbrs_rest/_content.html"
 

@@ -222,3 +222,42 @@ def test_who_may_connect_a_domain(domain, world, client_as, role, status):
     answer = client_as(world.users[role]).post(
         f"/settings/nmbrs/rest/domains/{domain.id}/connect")
     assert answer.status_code == status
+
+
+def test_a_soap_connection_shows_the_countdown_to_1_march_2027(world, client_as):
+    from datetime import date
+
+    from portal.models import NmbrsSettings
+
+    db.session.add(NmbrsSettings(portal_id=world.portal.id, scope="portal",
+                                 username=demo_data.SANDBOX_USERNAME, token=demo_data.SANDBOX_TOKEN,
+                                 subdomain=demo_data.SANDBOX_SUBDOMAIN))
+    db.session.commit()
+
+    page = client_as(world.users["portal-admin"]).get("/settings/nmbrs").get_data(as_text=True)
+
+    days = (date(2027, 3, 1) - date.today()).days
+    assert f"{days} days left:" in page
+    assert "Nmbrs stops the SOAP API on 1 March 2027" in page
+    assert 'href="/settings/nmbrs/rest"' in page
+
+
+def test_days_left_counts_down_to_zero():
+    from datetime import date
+
+    from portal.views.nmbrs_rest import soap_days_left
+
+    assert soap_days_left(date(2027, 2, 28)) == 1
+    assert soap_days_left(date(2027, 3, 1)) == 0
+    assert soap_days_left(date(2027, 6, 1)) == 0
+
+
+def test_demo_command_enters_the_sandbox_application_once(app, world):
+    runner = app.test_cli_runner()
+
+    first = runner.invoke(args=["nmbrs-demo-application"])
+    second = runner.invoke(args=["nmbrs-demo-application"])
+
+    assert first.exit_code == second.exit_code == 0
+    assert "sandbox's API application is entered" in first.output and second.output == ""
+    assert db.session.query(NmbrsApiApplication).one().client_id == SANDBOX_CLIENT_ID

@@ -7,6 +7,7 @@ refuses with a message that says what to do. Nothing is stored unless everything
 """
 
 import time
+from urllib.parse import urlsplit
 from dataclasses import dataclass
 
 from flask import current_app, session, url_for
@@ -76,6 +77,12 @@ def oauth_for(application: NmbrsApiApplication) -> NmbrsOAuth:
     return NmbrsOAuth(application.client_id, application.client_secret,
                       config.get("NMBRS_IDENTITY_URL") or DEFAULT_IDENTITY_URL,
                       timeout=float(config.get("NMBRS_TIMEOUT", 30)))
+
+
+def identity_origin() -> str:
+    """scheme://host[:port] of the identity server (for the page's Content-Security-Policy)."""
+    parts = urlsplit(current_app.config.get("NMBRS_IDENTITY_URL") or DEFAULT_IDENTITY_URL)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def redirect_uri() -> str:

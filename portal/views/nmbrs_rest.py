@@ -31,6 +31,18 @@ def soap_days_left(today: date | None = None) -> int:
 @bp.app_context_processor
 def _soap_end():
     return {"soap_days_left": soap_days_left}
+
+
+@bp.after_app_request
+def _allow_the_consent_redirect(response):
+    """Connect posts here and is redirected to Nmbrs: the CSP's form-action must allow Nmbrs'
+    identity server on these pages (it also covers redirects after a submit)."""
+    policy = response.headers.get("Content-Security-Policy")
+    if request.blueprint == bp.name and policy and "form-action 'self'" in policy:
+        origin = nmbrs_consent.identity_origin()
+        response.headers["Content-Security-Policy"] = policy.replace(
+            "form-action 'self'", f"form-action 'self' {origin}")
+    return response
 PAGE = "nmbrs_rest/index.html"
 FRAGMENT = "nmbrs_rest/_content.html"
 

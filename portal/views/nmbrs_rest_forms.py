@@ -1,15 +1,16 @@
 """The form of the Nmbrs API application (client id, client secret, subscription key)."""
 
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
+
+from portal.forms import PortalForm
 
 
 def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-class ApplicationForm(FlaskForm):
+class ApplicationForm(PortalForm):
     client_id = StringField(
         "Client id", filters=[_strip],
         validators=[DataRequired("Enter the client id Nmbrs gave you."), Length(max=200)],

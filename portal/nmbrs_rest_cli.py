@@ -10,7 +10,6 @@ from portal.nmbrs.errors import NmbrsError
 @click.option("--domain", "domain_name", default=None, help="Only this domain.")
 def migrate_to_rest_command(dry_run: bool, domain_name: str | None):
     """Map SOAP ids to REST GUIDs for every consented domain, then switch it to REST."""
-    from portal.services import nmbrs_access
     from portal.services.nmbrs_migration import consents_to_migrate, migrate_domain
     from portal.services.nmbrs_rest_access import client_for_consent
 
@@ -23,7 +22,7 @@ def migrate_to_rest_command(dry_run: bool, domain_name: str | None):
     for consent in consents:
         try:
             rest = client_for_consent(consent, mapped=False)
-            report = migrate_domain(consent, nmbrs_access.client_for, rest, dry_run)
+            report = migrate_domain(consent, _soap_client_for, rest, dry_run)
         except NmbrsError as error:
             click.echo(f"{consent.domain.name}: not migrated: {error.message}")
             failed = True
@@ -65,6 +64,17 @@ def demo_application_command():
         subscription_key=identity.SANDBOX_SUBSCRIPTION_KEY))
     db.session.commit()
     click.echo("Nmbrs REST: the sandbox's API application is entered (Settings › Nmbrs REST API).")
+
+
+def _soap_client_for(administration):
+    """The SOAP client of an administration (the converters are SOAP operations)."""
+    from portal.services import nmbrs_access
+    from portal.services.effective_settings import effective_settings
+
+    settings = effective_settings(administration)
+    if not settings.connected or settings.credentials_id is None:
+        raise nmbrs_access.NotConnected()
+    return nmbrs_access.client_for_credentials(settings.credentials_id)
 
 
 def register(app) -> None:

@@ -162,10 +162,12 @@ class MappedRestClient:
         statement = self.rest.annual_statement(self._g("Employee", employee_id), year)
         return replace(statement, employee_id=employee_id) if statement else None
 
-    def employees(self, company_id: int, *args, **kwargs) -> list[Employee]:
-        """Every employee (REST lists all types at once; SOAP's type filter does not apply)."""
-        return [replace(e, id=self._i("Employee", e.id))
-                for e in self.rest.employees(self._g("Company", company_id))]
+    def employees(self, company_id: int, employee_ids=None) -> list[Employee]:
+        """Employees of every type (REST lists them per company); `employee_ids`: only these."""
+        mapped = [replace(e, id=self._i("Employee", e.id))
+                  for e in self.rest.employees(self._g("Company", company_id))]
+        wanted = None if employee_ids is None else set(employee_ids)
+        return [e for e in mapped if wanted is None or e.id in wanted]
 
     def work_costs(self, company_id: int, year: int):
         return self.rest.work_costs(self._g("Company", company_id), year)

@@ -120,7 +120,7 @@ def _company_guid(soap, rest, consent, link: CompanyLink, report) -> str | None:
             pass  # fall back to the human key below
     company = next((c for c in rest.companies(consent.debtor_guid)
                     if matching.same_number(link.company_number, c.number)
-                    and matching.normalize(c.name) == matching.normalize(link.company_name)),
+                    and matching.same_name(c.name, link.company_name)),
                    None)
     return company.id if company else None
 

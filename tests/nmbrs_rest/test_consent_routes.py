@@ -150,7 +150,7 @@ def test_consent_of_another_debtor_is_refused_and_nothing_stored(admin, domain, 
     page = answer.get_data(as_text=True)
     assert answer.status_code == 400
     assert f"domain “{DEBTOR_1_DOMAIN}” belongs to debtor" in page
-    assert demo_data.DOMAINS[1].name in page
+    assert sandbox.app.soap.world.debtors[1].name in page
     assert consents() == []
 
 

@@ -82,13 +82,16 @@ class Administration(db.Model):
 
     @hybrid_property
     def has_active_payroll_contract(self) -> bool:
+        """Own payroll contract, or the domain's Nmbrs feature: the one rule for "linked"."""
         return self.payroll_contract or self.domain.nmbrs_enabled
 
     @has_active_payroll_contract.inplace.expression
     @classmethod
     def _has_active_payroll_contract_expression(cls):
+        # Its own FROM, so that queries which also join Domain can use it too.
         domain_enabled = (
-            select(Domain.nmbrs_enabled).where(Domain.id == cls.domain_id).scalar_subquery()
+            select(Domain.nmbrs_enabled).where(Domain.id == cls.domain_id)
+            .correlate_except(Domain).scalar_subquery()
         )
         return or_(cls.payroll_contract, domain_enabled)
 

@@ -100,7 +100,7 @@ def pause(consent_id: int) -> None:
 
 
 def _redis():
-    from portal.services.nmbrs_directory import redis_connection
+    from portal.extensions import redis_connection
 
     return redis_connection()
 

@@ -98,7 +98,7 @@ def test_refresh_rotates_stores_the_new_token_encrypted_and_the_old_one_is_refus
     assert (access, row.access_token, row.refresh_token) == ("a2", "a2", "r2")
     assert row.refresh_token_expires_at > utcnow() + timedelta(days=29)
     raw = db.session.execute(text("SELECT refresh_token FROM nmbrs_consent")).scalar_one()
-    assert "r2" not in raw  # encrypted at rest
+    assert raw != "r2" and raw.startswith("gAAAAA")  # a Fernet token: encrypted at rest
 
 
 def test_an_expired_access_token_is_refreshed_on_first_use(consent, redis):

@@ -110,6 +110,7 @@ def _register_blueprints(app: Flask) -> None:
         documents,
         domains,
         imports,
+        nmbrs_rest,
         nmbrs_settings,
         settings,
         tasks,
@@ -117,7 +118,7 @@ def _register_blueprints(app: Flask) -> None:
     )
 
     for module in (auth, dashboard, domains, administrations, users, settings, nmbrs_settings,
-                   tasks, imports, documents):
+                   nmbrs_rest, tasks, imports, documents):
         app.register_blueprint(module.bp)
 
 
@@ -255,5 +256,7 @@ def _register_error_handlers(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from portal.cli import register_commands
+    from portal.nmbrs_rest_cli import register as register_nmbrs_rest
 
     register_commands(app)
+    register_nmbrs_rest(app)

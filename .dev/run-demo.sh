@@ -27,6 +27,9 @@ set -a
 # shellcheck disable=SC1090
 source "$ENV_FILE"
 set +a
+# The REST API and its identity server are served by the same local sandbox as SOAP.
+export NMBRS_REST_URL="${NMBRS_REST_URL:-http://127.0.0.1:8765}"
+export NMBRS_IDENTITY_URL="${NMBRS_IDENTITY_URL:-http://127.0.0.1:8765}"
 export FLASK_APP=app
 FLASK="$VENV/bin/flask"
 
@@ -52,6 +55,7 @@ if [ "$NEW_DB" = yes ]; then
 else
     say "Existing database kept. Demo sign-ins: instance/demo-logins.txt"
 fi
+"$FLASK" nmbrs-demo-application  # the sandbox's Nmbrs API application, once
 
 PIDS=()
 cleanup() {

@@ -35,6 +35,7 @@ def dispatch_daily_imports(day: str | None = None) -> int:
     queued = sum(1 for administration_id in due_administrations(today)
                  if start_automatic_import(administration_id, today) is not None)
     complete_stale_tasks()  # tasks without a repeat for TASK_AUTO_COMPLETE_DAYS days
+    get_queue("default").enqueue("jobs.nmbrs_consents.refresh_consents")  # REST consents
     return queued
 
 

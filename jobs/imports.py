@@ -15,11 +15,13 @@ from portal.extensions import db, redis_connection
 from portal.models import Administration, ImportRun, ImportStatus
 from portal.models._common import utcnow
 from portal.nmbrs.errors import InvalidCredentials, NmbrsError
+from portal.nmbrs.rest.errors import ConsentRejected
 from portal.services import effective_settings as settings_service
 from portal.services import nmbrs_access, tasks
 from portal.services.import_progress import Progress
 from portal.services.importer import AdministrationImporter, ImportStopped, Problem, nmbrs_problem
 from portal.services.nmbrs_directory import Directory, round_key
+from portal.services.nmbrs_rest_access import rest_importer_for
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +91,10 @@ def _perform(import_run_id: int, work, round_name: str, require_auto: bool = Tru
         db.session.rollback()
         _raise_task(administration, stopped.problem, import_run.id)
         return _finish(import_run, ImportStatus.FAILED, error=stopped.problem.message)
+    except ConsentRejected as error:  # REST: the domain's consent, not the SOAP credentials
+        db.session.rollback()
+        _raise_task(administration, nmbrs_problem(error, administration), import_run.id)
+        return _finish(import_run, ImportStatus.FAILED, error=str(error))
     except InvalidCredentials as error:
         db.session.rollback()
         settings_service.mark_credentials_rejected(settings.credentials_id)
@@ -108,6 +114,9 @@ def _perform(import_run_id: int, work, round_name: str, require_auto: bool = Tru
 
 
 def _importer_for(administration, settings, import_run, round_name) -> AdministrationImporter:
+    rest = rest_importer_for(administration, import_run.id, round_name)  # domain moved to REST
+    if rest is not None:
+        return rest
     redis = redis_connection()
     client = nmbrs_access.client_for_credentials(settings.credentials_id, redis=redis)
     directory = Directory(client, settings.credentials_id, round_name, redis)

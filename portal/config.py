@@ -73,6 +73,8 @@ _FROM_ENVIRONMENT = {
     "SECRET_KEY": str,
     "REDIS_URL": str,
     "NMBRS_SOAP_URL": str,
+    "NMBRS_REST_URL": str,
+    "NMBRS_IDENTITY_URL": str,
     "NMBRS_RATE_LIMIT": int,
     "NMBRS_TIMEOUT": float,
     "ENCRYPTION_KEYS": _split,
@@ -111,6 +113,9 @@ DEFAULTS = {
     # is about 150/s); seconds before one call counts as failed, and how long an import keeps
     # retrying failed calls before it gives up.
     "NMBRS_SOAP_URL": "https://api.nmbrs.nl/soap/v3",
+    # The Nmbrs REST API and its OAuth 2.0 identity server (SOAP ends 1 March 2027).
+    "NMBRS_REST_URL": "https://api.nmbrsapp.com",
+    "NMBRS_IDENTITY_URL": "https://identityservice.nmbrs.com",
     "NMBRS_RATE_LIMIT": 120,
     "NMBRS_TIMEOUT": 30.0,
     "NMBRS_RETRY_BUDGET_SECONDS": 20.0,

@@ -13,6 +13,7 @@ from portal.models.documents import (
 )
 from portal.models.imports import CompanyLink, ImportRun, ImportStatus
 from portal.models.nmbrs_link import NmbrsSettings
+from portal.models.nmbrs_rest import NmbrsApiApplication, NmbrsConsent, NmbrsIdMap
 from portal.models.structure import Administration, Domain, Employee, Portal
 from portal.models.tasks import Task, TaskStatus
 
@@ -29,6 +30,9 @@ __all__ = [
     "ImportStatus",
     "JournalEntry",
     "JournalLine",
+    "NmbrsApiApplication",
+    "NmbrsConsent",
+    "NmbrsIdMap",
     "NmbrsSettings",
     "PayrollRun",
     "PaySlip",

@@ -60,7 +60,13 @@ def protocol_of(row: NmbrsSettings) -> str:
 
 
 def client_for(administration: Administration, redis=None) -> NmbrsClient:
-    """A client with the credentials in force for the administration (see effective_settings)."""
+    """A client with the credentials in force for the administration (see effective_settings);
+    the REST client when the administration's domain has moved to REST (issue 11)."""
+    from portal.services.nmbrs_rest_access import client_for_domain
+
+    rest = client_for_domain(administration.domain, redis=redis)
+    if rest is not None:
+        return rest
     settings = effective_settings(administration)
     if not settings.connected or settings.credentials_id is None:
         raise NotConnected()

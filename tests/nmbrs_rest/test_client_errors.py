@@ -86,14 +86,17 @@ def test_retry_after_beyond_the_budget_is_not_slept_through(api, rest, clock):
     assert clock.sleeps == [] and len(api.calls) == 1
 
 
-def test_quota_exceeded_is_never_retried(api, rest, clock):
+def test_quota_exceeded_is_never_retried_and_tells_the_owner_to_pause(api, rest, clock):
     api.get(DEBTORS, json=error(429, 42909, "Quota_Exceeded", "throttlingError"), status=429)
+    paused = []
+    rest.transport.on_quota_exceeded = lambda: paused.append(True)
 
     with pytest.raises(QuotaExceeded, match="quota") as caught:
         rest.debtors()
 
     assert not caught.value.transient
     assert len(api.calls) == 1 and clock.sleeps == []
+    assert paused == [True]
 
 
 @pytest.mark.parametrize("status, code, title", [

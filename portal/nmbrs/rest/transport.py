@@ -14,6 +14,7 @@ from portal.nmbrs.errors import NmbrsError, NmbrsUnavailable, UnexpectedAnswer
 from portal.nmbrs.rest.errors import (
     INVALID_TOKEN_CODES,
     ConsentRejected,
+    QuotaExceeded,
     RateLimited,
     error_for_response,
 )
@@ -63,6 +64,8 @@ class RestTransport:
         self._sleep = sleep
         self._clock = clock
         self.session = requests.Session()
+        # Called once when Nmbrs answers 42909 (the owner pauses this consent's imports).
+        self.on_quota_exceeded: Callable[[], None] | None = None
 
     def __repr__(self) -> str:
         return f"RestTransport({self.base_url!r}, subscription_key='***')"
@@ -136,6 +139,8 @@ class RestTransport:
                 continue
             delay = self._retry_delay(error, attempt)
             if delay is None or self._clock() + delay > deadline:
+                if isinstance(error, QuotaExceeded) and self.on_quota_exceeded is not None:
+                    self.on_quota_exceeded()
                 raise error
             log.warning("Nmbrs GET %s failed (%s), retry %d in %.2fs", path,
                         type(error).__name__, attempt, delay)

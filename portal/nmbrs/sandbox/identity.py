@@ -69,6 +69,7 @@ class IdentityServer:
                  clock=time.time):
         self.world = world
         self.auto_consent = auto_consent
+        self.withheld_scopes: frozenset[str] = frozenset()  # granted "narrower" than asked
         self.state = IdentityState()
         self._clock = clock
 
@@ -124,7 +125,7 @@ class IdentityServer:
 
     def _redirect_with_code(self, args, debtor: SandboxDebtor) -> Response:
         requested = frozenset(args.get("scope", "").split())
-        grant = Grant(debtor.id, requested & ALL_SCOPES, args["client_id"])
+        grant = Grant(debtor.id, (requested & ALL_SCOPES) - self.withheld_scopes, args["client_id"])
         code = secrets.token_urlsafe(24)
         with self.state.lock:
             self.state.codes[code] = PendingCode(grant, args["redirect_uri"],

@@ -9,6 +9,7 @@ from datetime import date
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
+from portal.nmbrs.sandbox import converters
 from portal.nmbrs.sandbox.data import SandboxData
 from portal.nmbrs.sandbox.identity import IdentityServer
 from portal.nmbrs.sandbox.rest_api import RestApi
@@ -55,6 +56,11 @@ class CombinedSandbox:
     def __call__(self, environ, start_response):
         if RestSandbox.handles(environ.get("PATH_INFO", "")):
             return self.rest.dispatch(Request(environ))(environ, start_response)
+        request = Request(environ)
+        converter = converters.handles(request)
+        if converter is not None and request.method == "POST":
+            self.soap.counter.record()
+            return converters.answer(self.soap.world, request, *converter)(environ, start_response)
         return self.soap(environ, start_response)
 
 

@@ -1,0 +1,74 @@
+"""The daily consent check: refresh every Nmbrs REST consent well before it expires, and make a
+task (naming the domain, with a Reconnect link) for each one that cannot be refreshed or whose
+refresh token expires within 7 days. Whether the 30-day lifetime slides on refresh is unknown
+(nmbrs-rest-api.md §2.5, §6.2): a daily refresh keeps a sliding one alive, the task catches an
+absolute one in time."""
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import NmbrsConsent
+from portal.models._common import utcnow
+from portal.nmbrs.errors import NmbrsError
+from portal.services import tasks
+from portal.services.links import path
+from portal.services.nmbrs_consent import application_for, oauth_for
+from portal.services.nmbrs_consent_tokens import ConsentTokens
+
+log = logging.getLogger(__name__)
+
+WARN_BEFORE = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class RefreshOutcome:
+    refreshed: int
+    tasks: int
+
+
+def refresh_all_consents(redis) -> RefreshOutcome:
+    """Refresh each connected consent once; returns how many were refreshed and tasks raised."""
+    refreshed = raised = 0
+    consents = db.session.scalars(select(NmbrsConsent).where(
+        NmbrsConsent.refresh_token.is_not(None))).all()
+    for consent in consents:
+        problem = _refresh(consent, redis)
+        db.session.expire(consent)
+        if problem is None:
+            refreshed += 1
+            expires = consent.refresh_token_expires_at
+            if expires is not None and expires - utcnow() < WARN_BEFORE:
+                problem = (f"Its consent expires on {expires:%d-%m-%Y}; Nmbrs does not extend "
+                           "it. Reconnect the domain before then, or its imports stop.")
+        if problem is not None:
+            _raise(consent, problem)
+            raised += 1
+    db.session.commit()
+    return RefreshOutcome(refreshed, raised)
+
+
+def _refresh(consent: NmbrsConsent, redis) -> str | None:
+    application = application_for(consent.domain.portal)
+    if application is None:
+        return "The Nmbrs API application is missing: enter it, then Reconnect the domain."
+    tokens = ConsentTokens(consent.id, oauth_for(application), db.engine, redis)
+    try:
+        tokens.refresh(consent.access_token)
+    except NmbrsError as error:
+        log.warning("Nmbrs consent of domain %s could not be refreshed: %s",
+                    consent.domain_id, type(error).__name__)
+        return f"Nmbrs refused to refresh its consent: {error.message}"
+    return None
+
+
+def _raise(consent: NmbrsConsent, message: str) -> None:
+    domain = consent.domain
+    tasks.raise_task(
+        portal=domain.portal, cause=f"nmbrs.consent.domain-{domain.id}",
+        title=f"Reconnect domain {domain.name} with Nmbrs.",
+        message=f'Domain "{domain.name}" (Nmbrs debtor {consent.debtor_name}). {message}',
+        links=[("Reconnect", path("nmbrs_rest.index") + f"#domain-{domain.id}")])

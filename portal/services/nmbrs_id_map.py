@@ -1,0 +1,173 @@
+"""GUID ↔ int for one portal's Nmbrs objects (see `NmbrsIdMap`), and a REST client that speaks
+int ids, so the importer, the stored documents and the company links work unchanged over REST."""
+
+from dataclasses import replace
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from portal.models.nmbrs_rest import NmbrsIdMap
+from portal.nmbrs.errors import NmbrsError
+from portal.nmbrs.rest.client import RestNmbrsClient
+from portal.nmbrs.types import (
+    AnnualStatement,
+    Company,
+    Debtor,
+    Employee,
+    PaySlip,
+    Run,
+    RunEmployee,
+    WageTaxDeclaration,
+    WageTaxDocument,
+)
+
+
+class NotMigrated(NmbrsError):
+    default_message = (
+        "This Nmbrs object was imported over SOAP and is not yet known over REST. Run "
+        "`flask nmbrs-migrate-to-rest` (while SOAP still answers) or link the company again.")
+
+
+class IdMap:
+    """Reads and extends the map in its own session (a new id is committed at once: harmless,
+    and safe when two imports meet the same new object)."""
+
+    def __init__(self, engine, portal_id: int):
+        self.engine = engine
+        self.portal_id = portal_id
+        self._to_int: dict[tuple[str, str], int] = {}
+        self._to_guid: dict[tuple[str, int], str] = {}
+
+    def int_for(self, entity: str, guid: str) -> int:
+        """The stored int id of a GUID; a new negative one when it was never seen."""
+        key = (entity, guid)
+        if key not in self._to_int:
+            self._remember(entity, guid, self._lookup_or_add(entity, guid))
+        return self._to_int[key]
+
+    def guid_for(self, entity: str, int_id: int) -> str:
+        key = (entity, int_id)
+        if key not in self._to_guid:
+            with Session(self.engine) as session:
+                guid = session.scalar(select(NmbrsIdMap.guid).filter_by(
+                    portal_id=self.portal_id, entity=entity, int_id=int_id))
+            if guid is None:
+                raise NotMigrated(f"{NotMigrated.default_message} ({entity} {int_id})")
+            self._remember(entity, guid, int_id)
+        return self._to_guid[key]
+
+    def add(self, session: Session, entity: str, int_id: int, guid: str, source: str) -> bool:
+        """Record a known pair (migration); False when either side is mapped already."""
+        taken = session.scalar(select(func.count(NmbrsIdMap.id)).where(
+            NmbrsIdMap.portal_id == self.portal_id, NmbrsIdMap.entity == entity,
+            (NmbrsIdMap.guid == guid) | (NmbrsIdMap.int_id == int_id)))
+        if taken:
+            return False
+        session.add(NmbrsIdMap(portal_id=self.portal_id, entity=entity, int_id=int_id,
+                               guid=guid, source=source))
+        return True
+
+    def _remember(self, entity: str, guid: str, int_id: int) -> None:
+        self._to_int[(entity, guid)] = int_id
+        self._to_guid[(entity, int_id)] = guid
+
+    def _lookup_or_add(self, entity: str, guid: str) -> int:
+        for _ in range(3):
+            with Session(self.engine) as session:
+                found = session.scalar(select(NmbrsIdMap.int_id).filter_by(
+                    portal_id=self.portal_id, entity=entity, guid=guid))
+                if found is not None:
+                    return found
+                lowest = session.scalar(select(func.min(NmbrsIdMap.int_id)).filter_by(
+                    portal_id=self.portal_id, entity=entity)) or 0
+                new_id = min(lowest, 0) - 1
+                session.add(NmbrsIdMap(portal_id=self.portal_id, entity=entity, int_id=new_id,
+                                       guid=guid, source="rest"))
+                try:
+                    session.commit()
+                    return new_id
+                except IntegrityError:
+                    session.rollback()  # another import added it (or took the id): read again
+        raise RuntimeError(f"Could not map Nmbrs {entity} {guid}")
+
+
+class MappedRestClient:
+    """`RestNmbrsClient` with the int ids of the SOAP client: same methods, same results."""
+
+    protocol = "rest"
+
+    def __init__(self, rest: RestNmbrsClient, ids: IdMap):
+        self.rest = rest
+        self.ids = ids
+
+    def __repr__(self) -> str:
+        return f"MappedRestClient({self.rest!r})"
+
+    @property
+    def domain(self) -> str | None:
+        return None
+
+    def verify(self):
+        return self.rest.verify()
+
+    def _i(self, entity: str, guid: str) -> int:
+        return self.ids.int_for(entity, guid)
+
+    def _g(self, entity: str, int_id: int) -> str:
+        return self.ids.guid_for(entity, int_id)
+
+    def debtors(self) -> list[Debtor]:
+        return [replace(d, id=self._i("Debtor", d.id)) for d in self.rest.debtors()]
+
+    def companies(self, debtor_id: int | None = None) -> list[Company]:
+        guid = None if debtor_id is None else self._g("Debtor", debtor_id)
+        return [replace(c, id=self._i("Company", c.id)) for c in self.rest.companies(guid)]
+
+    def runs(self, company_id: int, year: int) -> list[Run]:
+        return [replace(r, id=self._i("Run", r.id))
+                for r in self.rest.runs(self._g("Company", company_id), year)]
+
+    def run_employees(self, company_id: int, run_id: int, year: int) -> list[RunEmployee]:
+        members = self.rest.run_employees(self._g("Company", company_id), self._g("Run", run_id),
+                                          year)
+        return [replace(m, employee_id=self._i("Employee", m.employee_id)) for m in members]
+
+    def journal(self, company_id: int, run_id: int, year: int):
+        return self.rest.journal(self._g("Company", company_id), self._g("Run", run_id), year)
+
+    def payslips(self, company_id: int, run_id: int, year: int) -> list[PaySlip]:
+        slips = self.rest.payslips(self._g("Company", company_id), self._g("Run", run_id), year)
+        return [replace(s, employee_id=self._i("Employee", s.employee_id)) for s in slips]
+
+    def payslip(self, employee_id: int, company_id: int, run_id: int,
+                year: int) -> PaySlip | None:
+        slip = self.rest.payslip(self._g("Employee", employee_id), self._g("Company", company_id),
+                                 self._g("Run", run_id), year)
+        return replace(slip, employee_id=employee_id) if slip else None
+
+    def run_payslips_pdf(self, company_id: int, run_id: int, year: int) -> bytes | None:
+        return None
+
+    def wage_tax_declarations(self, company_id: int, year: int) -> list[WageTaxDeclaration]:
+        return [replace(d, id=self._i("WageTax", d.id))
+                for d in self.rest.wage_tax_declarations(self._g("Company", company_id), year)]
+
+    def wage_tax_xml(self, declaration_id: int, company_id: int) -> WageTaxDocument | None:
+        document = self.rest.wage_tax_xml(self._g("WageTax", declaration_id),
+                                          self._g("Company", company_id))
+        return replace(document, declaration_id=declaration_id) if document else None
+
+    def annual_statement(self, employee_id: int, year: int) -> AnnualStatement | None:
+        statement = self.rest.annual_statement(self._g("Employee", employee_id), year)
+        return replace(statement, employee_id=employee_id) if statement else None
+
+    def employees(self, company_id: int, employee_ids=None) -> list[Employee]:
+        """Employees of every type (REST lists them per company); `employee_ids`: only these."""
+        mapped = [replace(e, id=self._i("Employee", e.id))
+                  for e in self.rest.employees(self._g("Company", company_id))]
+        wanted = None if employee_ids is None else set(employee_ids)
+        return [e for e in mapped if wanted is None or e.id in wanted]
+
+    def work_costs(self, company_id: int, year: int):
+        return self.rest.work_costs(self._g("Company", company_id), year)

@@ -1,0 +1,108 @@
+"""The REST side of the client factory: a domain whose consent is active imports over REST.
+
+`client_for_domain` answers None while the domain still runs on SOAP, so the factory in
+`nmbrs_access` falls back to SOAP: domains move one by one. The client speaks the SOAP client's
+int ids (`nmbrs_id_map.MappedRestClient`), so nothing imported before is imported twice.
+"""
+
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import Domain, NmbrsConsent
+from portal.models._common import utcnow
+from portal.nmbrs.errors import NmbrsError
+from portal.nmbrs.rest.client import RestNmbrsClient
+from portal.nmbrs.rest.errors import QuotaExceeded
+from portal.services.nmbrs_consent import application_for, oauth_for
+from portal.services.nmbrs_consent_tokens import ConsentTokens
+from portal.services.nmbrs_id_map import IdMap, MappedRestClient
+
+# 42909: the quota "resets on a billing cycle" whose dates are unknown; try again a day later.
+QUOTA_PAUSE = timedelta(days=1)
+
+
+class ConsentPaused(NmbrsError):
+    default_message = (
+        "The Nmbrs call quota of this domain is used up; its imports are paused until the quota "
+        "resets. Raise the subscription plan in the Nmbrs developer portal if this happens often.")
+
+
+class ConsentMissing(NmbrsError):
+    default_message = (
+        "This domain imports over the Nmbrs REST API but its consent or the API application is "
+        "missing. Open Settings › Nmbrs REST API and click Reconnect.")
+
+
+def active_consent(domain: Domain) -> NmbrsConsent | None:
+    """The domain's consent when the domain imports over REST."""
+    return db.session.scalar(select(NmbrsConsent).where(
+        NmbrsConsent.domain_id == domain.id, NmbrsConsent.active_since.is_not(None)))
+
+
+def protocol_of_domain(domain: Domain) -> str:
+    return "rest" if active_consent(domain) is not None else "soap"
+
+
+def client_for_domain(domain: Domain, redis=None) -> MappedRestClient | None:
+    """A REST client for the domain, or None when the domain still runs on SOAP."""
+    consent = active_consent(domain)
+    if consent is None:
+        return None
+    return client_for_consent(consent, redis)
+
+
+def client_for_consent(consent: NmbrsConsent, redis=None, mapped: bool = True):
+    if consent.paused_until and consent.paused_until > utcnow():
+        raise ConsentPaused(f"{ConsentPaused.default_message} (until "
+                            f"{consent.paused_until:%d-%m-%Y %H:%M} UTC)")
+    application = application_for(consent.domain.portal)
+    if application is None or not consent.connected:
+        raise ConsentMissing()
+    redis = redis if redis is not None else _redis()
+    tokens = ConsentTokens(consent.id, oauth_for(application), db.engine, redis)
+    rest = RestNmbrsClient.from_config(current_app.config, application.subscription_key, tokens,
+                                       redis=redis)
+    consent_id = consent.id
+    rest.transport.on_quota_exceeded = lambda: pause(consent_id)
+    if not mapped:
+        return rest
+    return MappedRestClient(rest, IdMap(db.engine, consent.portal_id))
+
+
+def rest_importer_for(administration, import_run_id: int, round_name: str):
+    """The importer of an administration whose domain imports over REST, else None."""
+    from portal.services.import_progress import Progress
+    from portal.services.importer import AdministrationImporter
+    from portal.services.nmbrs_directory import Directory
+
+    consent = active_consent(administration.domain)
+    if consent is None:
+        return None
+    redis = _redis()
+    client = client_for_consent(consent, redis)
+    directory = Directory(client, f"rest-consent-{consent.id}", round_name, redis)
+    return AdministrationImporter(administration, client, directory=directory,
+                                  import_run_id=import_run_id, progress=Progress(import_run_id))
+
+
+def pause(consent_id: int) -> None:
+    """42909: no imports for this consent until the quota has had time to reset."""
+    from sqlalchemy.orm import Session
+
+    with Session(db.engine) as session:
+        consent = session.get(NmbrsConsent, consent_id)
+        if consent is not None:
+            consent.paused_until = utcnow() + QUOTA_PAUSE
+            session.commit()
+
+
+def _redis():
+    from portal.extensions import redis_connection
+
+    return redis_connection()
+
+
+__all__ = ["ConsentMissing", "ConsentPaused", "QuotaExceeded", "client_for_domain"]

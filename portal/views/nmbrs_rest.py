@@ -1,0 +1,125 @@
+"""Settings → Nmbrs REST API: the API application (portal administrators) and, per domain, the
+consent of its Nmbrs debtor (Connect with Nmbrs, Reconnect, Disconnect) — issue 11.
+
+Secrets are never rendered back. The callback is a GET from Nmbrs: its `state` (kept in the
+session with the PKCE verifier, used once) stands in for the CSRF token.
+"""
+
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from portal.authz import PORTAL_STAFF, load_domain, portal_role_required
+from portal.extensions import db
+from portal.htmx import render
+from portal.models import Domain, NmbrsConsent, PortalRole
+from portal.nmbrs.rest.oauth import REQUIRED_SCOPES
+from portal.services import nmbrs_consent
+from portal.views.nmbrs_rest_forms import ApplicationForm
+
+bp = Blueprint("nmbrs_rest", __name__, url_prefix="/settings/nmbrs/rest")
+SOAP_END = date(2027, 3, 1)
+
+
+def soap_days_left(today: date | None = None) -> int:
+    """Days until Nmbrs stops the SOAP API (0 on and after 1 March 2027)."""
+    return max(0, (SOAP_END - (today or date.today())).days)
+
+
+@bp.app_context_processor
+def _soap_end():
+    return {"soap_days_left": soap_days_left}
+
+
+@bp.after_app_request
+def _allow_the_consent_redirect(response):
+    """Connect posts here and is redirected to Nmbrs: the CSP's form-action must allow Nmbrs'
+    identity server on these pages (it also covers redirects after a submit)."""
+    policy = response.headers.get("Content-Security-Policy")
+    if request.blueprint == bp.name and policy and "form-action 'self'" in policy:
+        origin = nmbrs_consent.identity_origin()
+        response.headers["Content-Security-Policy"] = policy.replace(
+            "form-action 'self'", f"form-action 'self' {origin}")
+    return response
+PAGE = "nmbrs_rest/index.html"
+FRAGMENT = "nmbrs_rest/_content.html"
+
+
+def _context(form: ApplicationForm | None = None, problem: str | None = None) -> dict:
+    portal = current_user.portal
+    application = nmbrs_consent.application_for(portal)
+    domains = db.session.scalars(select(Domain).filter_by(portal_id=portal.id)
+                                 .order_by(Domain.name)).all()
+    consents = {c.domain_id: c for c in db.session.scalars(
+        select(NmbrsConsent).filter_by(portal_id=portal.id))}
+    if form is None:
+        form = ApplicationForm(obj=application) if application else ApplicationForm()
+    return {"application": application, "form": form, "domains": domains, "consents": consents,
+            "redirect_uri": nmbrs_consent.redirect_uri(), "required_scopes": REQUIRED_SCOPES,
+            "missing_scopes": nmbrs_consent.missing_scopes, "problem": problem,
+            "is_admin": current_user.portal_role == PortalRole.ADMIN}
+
+
+@bp.get("")
+@portal_role_required(*PORTAL_STAFF)
+def index():
+    """The API application and every domain's consent."""
+    return render(PAGE, FRAGMENT, **_context())
+
+
+@bp.post("/application")
+@portal_role_required(PortalRole.ADMIN)
+def save_application():
+    """Enter or change the API application; empty secret fields keep the stored secrets."""
+    application = nmbrs_consent.application_for(current_user.portal)
+    form = ApplicationForm()
+    if not form.validate(first_entry=application is None):
+        return render(PAGE, FRAGMENT, 422, **_context(form=form))
+    nmbrs_consent.save_application(current_user.portal, current_user, form.client_id.data,
+                                   form.client_secret.data, form.subscription_key.data)
+    flash("Nmbrs API application saved.")
+    return redirect(url_for(".index"), 303)
+
+
+@bp.post("/domains/<int:domain_id>/connect")
+@portal_role_required(*PORTAL_STAFF)
+def connect(domain_id: int):
+    """Start the consent round trip (also Reconnect): off to Nmbrs' consent page."""
+    domain = load_domain(domain_id, manage=True)
+    application = nmbrs_consent.application_for(current_user.portal)
+    if application is None:
+        return render(PAGE, FRAGMENT, 409, **_context(
+            problem="Enter the Nmbrs API application first (a portal administrator can)."))
+    return redirect(nmbrs_consent.start(domain, application), 303)
+
+
+@bp.get("/callback")
+@portal_role_required(*PORTAL_STAFF)
+def callback():
+    """Nmbrs sends the browser back here with a code (or an error) and our state."""
+    pending = nmbrs_consent.take_pending()
+    try:
+        consent = nmbrs_consent.finish(pending, request.args, current_user)
+    except nmbrs_consent.ConsentProblem as problem:
+        return render(PAGE, FRAGMENT, 400, **_context(problem=problem.message))
+    message = f"{consent.domain.name} is connected to Nmbrs debtor {consent.debtor_name}."
+    missing = nmbrs_consent.missing_scopes(consent)
+    if missing:
+        message += f" Nmbrs did not grant: {', '.join(missing)}; Reconnect and allow them."
+    flash(message)
+    return redirect(url_for(".index"), 303)
+
+
+@bp.post("/domains/<int:domain_id>/disconnect")
+@portal_role_required(*PORTAL_STAFF)
+def disconnect(domain_id: int):
+    """Revoke the consent at Nmbrs and forget its tokens."""
+    domain = load_domain(domain_id, manage=True)
+    consent = nmbrs_consent.consent_for(domain)
+    if consent is None:
+        abort(404)
+    warning = nmbrs_consent.disconnect(consent)
+    flash(warning or f"{domain.name} is disconnected from Nmbrs; the consent was revoked.")
+    return redirect(url_for(".index"), 303)

@@ -1,0 +1,104 @@
+"""A domain moves to REST on its own: the factory's REST side, int ids kept, quota pauses."""
+
+from datetime import timedelta
+
+import pytest
+
+from portal.extensions import db
+from portal.models import NmbrsConsent, NmbrsIdMap
+from portal.models._common import utcnow
+from portal.nmbrs.sandbox.guids import guid
+from portal.nmbrs.sandbox.rest_server import running_rest_sandbox
+from portal.nmbrs.rest.errors import QuotaExceeded
+from portal.services.nmbrs_id_map import NotMigrated
+from portal.services.nmbrs_rest_access import ConsentPaused, client_for_domain
+from portal import demo_data
+from tests.conftest import make_app
+from tests.nmbrs_rest.rest_helpers import connect_domain
+
+
+@pytest.fixture(scope="module")
+def sandbox():
+    with running_rest_sandbox() as running:
+        yield running
+
+
+@pytest.fixture
+def app(tmp_path, sandbox):
+    app = make_app(tmp_path, NMBRS_IDENTITY_URL=sandbox.root, NMBRS_REST_URL=sandbox.root)
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        yield app
+        db.session.remove()
+        db.drop_all()
+        for engine in db.engines.values():
+            engine.dispose()
+
+
+@pytest.fixture
+def domain(world):
+    world.domain.name = demo_data.DOMAINS[0].name
+    db.session.commit()
+    return world.domain
+
+
+def test_a_domain_on_soap_gets_no_rest_client(domain, sandbox):
+    connect_domain(sandbox, domain, active=False)
+
+    assert client_for_domain(domain) is None
+
+
+def test_objects_first_seen_over_rest_get_stable_negative_ids(domain, sandbox):
+    connect_domain(sandbox, domain)
+    client = client_for_domain(domain)
+    year = sandbox.app.soap.world.year
+
+    [debtor] = client.debtors()
+    companies = client.companies(debtor.id)
+    runs = client.runs(companies[0].id, year)
+    again = client_for_domain(domain).runs(companies[0].id, year)
+
+    assert debtor.id < 0 and all(c.id < 0 for c in companies) and runs[0].id < 0
+    assert [r.id for r in again] == [r.id for r in runs]
+    assert client.journal(companies[0].id, runs[0].id, year).is_balanced
+
+
+def test_ids_mapped_from_soap_are_used_as_they_are(domain, sandbox, world):
+    soap_company = next(c for c in sandbox.app.soap.world.companies if c.debtor_id == 1001)
+    db.session.add(NmbrsIdMap(portal_id=world.portal.id, entity="Company",
+                              int_id=soap_company.id, guid=guid("Company", soap_company.id),
+                              source="converter"))
+    connect_domain(sandbox, domain)
+    client = client_for_domain(domain)
+    year = sandbox.app.soap.world.year
+
+    assert soap_company.id in [c.id for c in client.companies()]
+    assert len(client.employees(soap_company.id)) == len(soap_company.employees)
+    assert client.work_costs(soap_company.id, year)
+
+
+def test_an_int_id_never_mapped_is_a_clear_error(domain, sandbox):
+    connect_domain(sandbox, domain)
+
+    with pytest.raises(NotMigrated, match="nmbrs-migrate-to-rest"):
+        client_for_domain(domain).runs(54601, 2026)
+
+
+def test_quota_exceeded_pauses_the_domain(domain, sandbox):
+    consent = connect_domain(sandbox, domain)
+    sandbox.app.rest.api.quota_exceeded = True
+    try:
+        with pytest.raises(QuotaExceeded):
+            client_for_domain(domain).debtors()
+    finally:
+        sandbox.app.rest.api.quota_exceeded = False
+
+    db.session.expire_all()
+    assert db.session.get(NmbrsConsent, consent.id).paused_until > utcnow()
+    with pytest.raises(ConsentPaused, match="paused"):
+        client_for_domain(domain)
+    consent = db.session.get(NmbrsConsent, consent.id)
+    consent.paused_until = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    assert client_for_domain(domain) is not None

@@ -1,0 +1,134 @@
+"""End to end with a real worker and the running sandbox (SOAP + REST + OAuth on one port):
+a domain imported over REST; a domain imported over SOAP, migrated, and imported over REST gives
+identical documents and no duplicates."""
+
+from datetime import date
+
+import pytest
+from sqlalchemy import delete, select
+
+from jobs.enqueue import start_automatic_import
+from portal.extensions import db
+from portal.models import (
+    CompanyLink,
+    Domain,
+    Employee,
+    ImportRun,
+    ImportStatus,
+    JournalEntry,
+    JournalLine,
+    NmbrsConsent,
+    NmbrsIdMap,
+    PayrollRun,
+    PaySlip,
+    TaxAssessment,
+)
+from portal.nmbrs.sandbox.rest_server import RestOptions, running_rest_sandbox
+from portal import demo_data
+from tests.imports_helpers import administration, counts, linked_demo_app, run_jobs
+from tests.nmbrs_rest.rest_helpers import connect_domain
+
+TODAY = date(2026, 5, 20)
+BAKKERIJ = "Bakkerij De Vries B.V."  # debtor 1
+JANSEN = "Installatiebedrijf Jansen B.V."  # debtor 2
+
+
+@pytest.fixture(scope="module")
+def sandbox():
+    with running_rest_sandbox(today=TODAY, rest_options=RestOptions(document_pending=1)) as s:
+        yield s
+
+
+@pytest.fixture
+def app(tmp_path, sandbox):
+    with linked_demo_app(tmp_path, sandbox.soap_url, NMBRS_REST_URL=sandbox.root,
+                         NMBRS_IDENTITY_URL=sandbox.root) as app:
+        yield app
+
+
+def domain_named(name: str) -> Domain:
+    return db.session.scalar(select(Domain).where(Domain.name == name))
+
+
+def automatic_import(app, name: str, day: date = TODAY) -> ImportRun:
+    import_run = start_automatic_import(administration(name).id, day)
+    assert import_run is not None
+    run_jobs(app)
+    return db.session.get(ImportRun, import_run.id)
+
+
+def snapshot(administration_id: int) -> dict:
+    """What a user sees of the imported documents (no database ids)."""
+    runs = {r.id: (r.year, r.number) for r in db.session.scalars(
+        select(PayrollRun).filter_by(administration_id=administration_id))}
+    numbers = {e.id: e.number for e in db.session.scalars(
+        select(Employee).filter_by(administration_id=administration_id))}
+    journals = sorted(
+        (runs[j.payroll_run_id], j.booking_date, j.description,
+         tuple((l.account, l.cost_center, l.debit, l.credit) for l in j.lines))
+        for j in db.session.scalars(select(JournalEntry).filter_by(
+            administration_id=administration_id)))
+    slips = sorted((runs[s.payroll_run_id], numbers[s.employee_id], s.sha256)
+                   for s in db.session.scalars(select(PaySlip).filter_by(
+                       administration_id=administration_id)))
+    tax = sorted((t.year, t.period, t.total, t.payment_reference, t.period_end)
+                 for t in db.session.scalars(select(TaxAssessment).filter_by(
+                     administration_id=administration_id)))
+    return {"runs": sorted(runs.values()), "journals": journals, "payslips": slips, "tax": tax}
+
+
+def forget_documents(administration_id: int) -> None:
+    entries = select(JournalEntry.id).filter_by(administration_id=administration_id)
+    db.session.execute(delete(JournalLine).where(JournalLine.entry_id.in_(entries)))
+    for model in (JournalEntry, PaySlip, TaxAssessment):
+        db.session.execute(delete(model).filter_by(administration_id=administration_id))
+    db.session.execute(delete(ImportRun).filter_by(administration_id=administration_id))
+    db.session.execute(delete(PayrollRun).filter_by(administration_id=administration_id))
+    db.session.commit()
+
+
+def test_a_domain_imports_over_rest_with_a_real_worker(app, sandbox):
+    bakkerij = administration(BAKKERIJ)
+    connect_domain(sandbox, bakkerij.domain, debtor_number="1")
+
+    import_run = automatic_import(app, BAKKERIJ)
+
+    assert import_run.status == ImportStatus.SUCCEEDED, import_run.error
+    assert counts(bakkerij.id) == {"runs": 1, "journals": 1, "payslips": 3, "tax": 1}
+    link = db.session.scalar(select(CompanyLink).filter_by(administration_id=bakkerij.id))
+    assert sandbox.app.rest.api._tasks  # documents came from the REST API
+    assert link.company_id < 0  # first seen over REST: an id of its own, never a SOAP id
+
+
+def test_soap_import_migrated_then_rest_import_adds_nothing_and_matches(app, sandbox):
+    jansen = administration(JANSEN)
+    soap_run = automatic_import(app, JANSEN)
+    assert soap_run.status == ImportStatus.SUCCEEDED, soap_run.error
+    over_soap = snapshot(jansen.id)
+    soap_link = db.session.scalar(select(CompanyLink).filter_by(administration_id=jansen.id))
+    consent = connect_domain(sandbox, jansen.domain, debtor_number="2", active=False)
+
+    dry = app.test_cli_runner().invoke(args=["nmbrs-migrate-to-rest", "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "Dry run: nothing was changed." in dry.output
+    assert db.session.scalar(select(NmbrsIdMap)) is None
+    migrated = app.test_cli_runner().invoke(args=["nmbrs-migrate-to-rest"])
+    assert migrated.exit_code == 0, migrated.output
+    assert "now imports over REST" in migrated.output and "could not map" not in migrated.output
+    db.session.expire_all()
+    assert db.session.get(NmbrsConsent, consent.id).active_since is not None
+
+    rest_run = automatic_import(app, JANSEN, date(2026, 5, 21))
+
+    assert rest_run.status == ImportStatus.SUCCEEDED, rest_run.error
+    assert snapshot(jansen.id) == over_soap  # nothing added twice
+    link = db.session.scalar(select(CompanyLink).filter_by(administration_id=jansen.id))
+    assert link.company_id == soap_link.company_id  # the company link carried over
+
+    forget_documents(jansen.id)  # now import the same month over REST from scratch
+    documents_before = len(sandbox.app.rest.api._tasks)
+    again = automatic_import(app, JANSEN, date(2026, 5, 22))
+
+    assert again.status == ImportStatus.SUCCEEDED, again.error
+    assert snapshot(jansen.id) == over_soap  # REST brings identical documents
+    assert len(sandbox.app.rest.api._tasks) > documents_before  # ... fetched over REST

@@ -7,6 +7,7 @@ must be the policy's status, and a refused request must leave the database exact
 """
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
@@ -20,6 +21,7 @@ from portal.models import (
     ImportRun,
     PayrollRun,
     PaySlip,
+    TaxAssessment,
     User,
 )
 from portal.services import document_store
@@ -101,6 +103,13 @@ POLICIES = {
     ("documents.annual_statements", "GET"): DOMAIN_VIEW,
     ("documents.payslip_pdf", "GET"): DOMAIN_VIEW,
     ("documents.annual_statement_pdf", "GET"): DOMAIN_VIEW,
+    ("documents.tax_assessment_xml", "GET"): DOMAIN_VIEW,
+    ("documents.work_costs", "GET"): DOMAIN_VIEW,
+    ("nmbrs_rest.index", "GET"): PORTAL_STAFF,
+    ("nmbrs_rest.save_application", "POST"): PORTAL_ADMIN,
+    ("nmbrs_rest.callback", "GET"): PORTAL_STAFF,
+    ("nmbrs_rest.connect", "POST"): PORTAL_STAFF_OBJECT,
+    ("nmbrs_rest.disconnect", "POST"): PORTAL_STAFF_OBJECT,
     ("nmbrs_settings.index", "GET"): PORTAL_STAFF,
     ("nmbrs_settings.connection", "GET"): PORTAL_STAFF,
     ("nmbrs_settings.connect_form", "GET"): PORTAL_STAFF,
@@ -159,11 +168,17 @@ def _objects_of(domain, administration, user):
     statement = AnnualStatement(administration_id=administration.id, employee_id=employee.id,
                                 year=2025, storage_key=stored.key, size=stored.size,
                                 sha256=stored.sha256)
-    db.session.add_all([slip, statement])
+    assessment = TaxAssessment(administration_id=administration.id,
+                               nmbrs_declaration_id=700 + administration.id, year=2026, period=5,
+                               period_start=date(2026, 5, 1), period_end=date(2026, 5, 31),
+                               booking_date=date(2026, 5, 31), total=Decimal("1234.56"),
+                               xml="<Loonaangifte/>")
+    db.session.add_all([slip, statement, assessment])
     task = raise_task(administration, cause="matrix", title="Matrix", message="Matrix")
     db.session.flush()
     return {"domain_id": domain.id, "administration_id": administration.id,
             "import_run_id": import_run.id, "payslip_id": slip.id, "statement_id": statement.id,
+            "assessment_id": assessment.id,
             "task_id": task.id, "user_id": user.id}
 
 

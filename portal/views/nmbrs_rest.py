@@ -7,7 +7,8 @@ session with the PKCE verifier, used once) stands in for the CSRF token.
 
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -91,7 +92,7 @@ def connect(domain_id: int):
     application = nmbrs_consent.application_for(current_user.portal)
     if application is None:
         return render(PAGE, FRAGMENT, 409, **_context(
-            problem="Enter the Nmbrs API application first (a portal administrator can)."))
+            problem=_("Enter the Nmbrs API application first (a portal administrator can).")))
     return redirect(nmbrs_consent.start(domain, application), 303)
 
 
@@ -104,10 +105,12 @@ def callback():
         consent = nmbrs_consent.finish(pending, request.args, current_user)
     except nmbrs_consent.ConsentProblem as problem:
         return render(PAGE, FRAGMENT, 400, **_context(problem=problem.message))
-    message = f"{consent.domain.name} is connected to Nmbrs debtor {consent.debtor_name}."
+    message = _("%(domain)s is connected to Nmbrs debtor %(debtor)s.",
+                domain=consent.domain.name, debtor=consent.debtor_name)
     missing = nmbrs_consent.missing_scopes(consent)
     if missing:
-        message += f" Nmbrs did not grant: {', '.join(missing)}; Reconnect and allow them."
+        message += " " + _("Nmbrs did not grant: %(scopes)s; Reconnect and allow them.",
+                           scopes=", ".join(missing))
     flash(message)
     return redirect(url_for(".index"), 303)
 
@@ -119,7 +122,9 @@ def disconnect(domain_id: int):
     domain = load_domain(domain_id, manage=True)
     consent = nmbrs_consent.consent_for(domain)
     if consent is None:
-        abort(404)
+        flash(_("%(domain)s was not connected to Nmbrs.", domain=domain.name))
+        return redirect(url_for(".index"), 303)
     warning = nmbrs_consent.disconnect(consent)
-    flash(warning or f"{domain.name} is disconnected from Nmbrs; the consent was revoked.")
+    flash(warning or _("%(domain)s is disconnected from Nmbrs; the consent was revoked.",
+                       domain=domain.name))
     return redirect(url_for(".index"), 303)

@@ -114,7 +114,7 @@ def _perform(import_run_id: int, work, round_name: str, require_auto: bool = Tru
         if error.transient:
             raise  # loud in RQ's failed registry too
         return {"failed": str(error)}
-    return _succeeded(import_run, importer)
+    return _succeeded(import_run, importer, settings)
 
 
 def _importer_for(administration, settings, import_run, round_name) -> AdministrationImporter:
@@ -132,13 +132,14 @@ def _importer_for(administration, settings, import_run, round_name) -> Administr
                                   progress=Progress(import_run.id))
 
 
-def _succeeded(import_run: ImportRun, importer: AdministrationImporter) -> dict:
+def _succeeded(import_run: ImportRun, importer: AdministrationImporter, settings) -> dict:
     administration = import_run.administration
+    settings_service.credentials_work(settings.credentials_id)
     for problem in importer.result.problems:
         _raise_task(administration, problem, import_run.id)
     raised = {problem.cause for problem in importer.result.problems}
     tasks.resolve_tasks(administration, keep_causes=raised)
-    summary = dict(importer.result.summary)
+    summary = importer.total_summary()
     status = ImportStatus.SUCCEEDED
     _finish(import_run, status, summary=summary,
             error="; ".join(p.message for p in importer.result.problems) or None)
@@ -146,8 +147,10 @@ def _succeeded(import_run: ImportRun, importer: AdministrationImporter) -> dict:
 
 
 def _mark_running(import_run: ImportRun) -> None:
+    """One more attempt; the first attempt's start time stays."""
     import_run.status = ImportStatus.RUNNING
-    import_run.started_at = utcnow()
+    import_run.started_at = import_run.started_at or utcnow()
+    import_run.attempts = (import_run.attempts or 0) + 1
     job = get_current_job()
     if job is not None:
         import_run.job_id = job.id

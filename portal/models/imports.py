@@ -53,8 +53,8 @@ class ImportRun(db.Model):
     __tablename__ = "import_run"
     __table_args__ = (
         Index("ix_import_run_administration_created", "administration_id", "created_at"),
-        # At most one queued or running import of a kind per administration.
-        Index("uq_import_run_active", "administration_id", "kind", unique=True,
+        # At most one queued or running import per administration, whatever its kind.
+        Index("uq_import_run_active", "administration_id", unique=True,
               sqlite_where=text("status IN ('queued', 'running')"),
               postgresql_where=text("status IN ('queued', 'running')")),
     )
@@ -75,7 +75,10 @@ class ImportRun(db.Model):
     error: Mapped[str | None] = mapped_column(Text)
     job_id: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When the first attempt started; a re-run (killed worker, retry) keeps it.
     started_at: Mapped[datetime | None]
+    # How many times a worker started the job (1 = no re-run).
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
     finished_at: Mapped[datetime | None]
 
     administration: Mapped[Administration] = relationship()

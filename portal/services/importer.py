@@ -12,6 +12,7 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
 from portal.models import (
@@ -81,6 +82,24 @@ class AdministrationImporter:
         self.result = ImportResult()
         self._nmbrs_employees = None
         self._ours = None
+        self._earlier_attempts = Counter(self._import_record().summary if import_run_id else {})
+
+    # -- what the import record counts -----------------------------------------------------
+
+    def _import_record(self):
+        from portal.models import ImportRun
+
+        return db.session.get(ImportRun, self.import_run_id)
+
+    def total_summary(self) -> dict:
+        """What every attempt of this import did (a killed attempt's committed work counts)."""
+        return dict(self._earlier_attempts + self.result.summary)
+
+    def _commit(self) -> None:
+        """Commit the documents together with the import record's count of them."""
+        if self.import_run_id is not None:
+            self._import_record().summary = self.total_summary()
+        db.session.commit()
 
     # -- which company -------------------------------------------------------------------
 
@@ -110,7 +129,14 @@ class AdministrationImporter:
                 "administration's page."))
         link = CompanyLink(administration_id=self.administration.id, company_id=company.id,
                            company_name=company.name, company_number=str(company.number))
-        db.session.add(link)
+        try:
+            with db.session.begin_nested():  # another process may link it at the same moment
+                db.session.add(link)
+        except IntegrityError:
+            link = db.session.scalar(select(CompanyLink).where(
+                CompanyLink.administration_id == self.administration.id))
+            if link is None:
+                raise
         db.session.commit()
         return link
 
@@ -199,7 +225,7 @@ class AdministrationImporter:
                 self._add_journal(stored, run, journal)
             for employee, stored_file in slips:
                 self._add_payslip(stored, run, employee, stored_file)
-            db.session.commit()
+            self._commit()
         except Exception:
             db.session.rollback()
             raise
@@ -326,8 +352,7 @@ class AdministrationImporter:
         employee = by_number.get(details.number) or (details.bsn and by_bsn.get(details.bsn))
         created = not employee
         if created:
-            employee = Employee(administration_id=self.administration.id)
-            db.session.add(employee)
+            employee, created = self._insert_employee(details)
         by_number.pop(employee.number, None)
         employee.number = details.number
         employee.name = details.name
@@ -341,12 +366,29 @@ class AdministrationImporter:
         self.result.summary["employees created" if created else "employees updated"] += 1
         return employee, created
 
+    def _insert_employee(self, details) -> tuple[Employee, bool]:
+        """A new employee row; when another import inserted the same number a moment ago,
+        that row (to be updated). Returns (employee, created)."""
+        employee = Employee(administration_id=self.administration.id, number=details.number,
+                            name=details.name)
+        try:
+            with db.session.begin_nested():
+                db.session.add(employee)
+        except IntegrityError:
+            existing = db.session.scalar(select(Employee).where(
+                Employee.administration_id == self.administration.id,
+                Employee.number == details.number))
+            if existing is None:
+                raise
+            return existing, False
+        return employee, True
+
     def import_all_employees(self) -> None:
         """Create every Nmbrs employee of the company here, or update it (matched by BSN)."""
         for details in self.nmbrs_employees(self.company_id()).values():
             self.upsert_employee(details)
             db.session.flush()
-        db.session.commit()
+        self._commit()
 
     # -- payroll tax assessments ---------------------------------------------------------
 
@@ -375,7 +417,7 @@ class AdministrationImporter:
             total=_cents(declaration.total), payment_reference=declaration.payment_reference or "",
             status=declaration.status or "", xml=document.xml if document else None,
             import_run_id=self.import_run_id))
-        db.session.commit()
+        self._commit()
         self.result.summary["payroll tax assessments"] += 1
 
     # -- annual statements ---------------------------------------------------------------
@@ -403,9 +445,9 @@ class AdministrationImporter:
                 administration_id=self.administration.id, employee_id=employee.id, year=year,
                 storage_key=stored.key, size=stored.size, sha256=stored.sha256,
                 import_run_id=self.import_run_id))
-            db.session.commit()
+            self._commit()
             self.result.summary["annual statements"] += 1
-        db.session.commit()
+        self._commit()
 
     # -- helpers -------------------------------------------------------------------------
 

@@ -25,8 +25,16 @@ YEARS_BACK = 4
 DEFAULT_DOCUMENTS = ("journal", "payslips", TAX_ASSESSMENTS)
 QUEUE_DOWN = ("The import queue cannot be reached right now, so nothing was started. Try again in "
               "a minute; if it persists, tell a Portal administrator.")
-ALREADY_RUNNING = ("An import of this kind is already queued or running for this administration; "
-                   "nothing new was queued. Wait until it has finished.")
+
+
+def already_running(active) -> str:
+    """Which import holds the administration (one import at a time, whatever its kind)."""
+    if active is None:  # it finished in the meantime
+        return "Another import of this administration just finished; start this one again."
+    label = import_overview.KIND_LABELS.get(active.kind, active.kind)
+    return (f"{label} of this administration is already queued or running "
+            f"({active.status.value}); nothing new was queued. One import runs at a time per "
+            "administration: start this one when it has finished.")
 
 
 # -- the Nmbrs company ------------------------------------------------------------------------
@@ -176,13 +184,14 @@ def _start(administration, kind, year, import_request):
         return _import_page(administration, year, selected_runs=set(),
                             selected_documents=set(DEFAULT_DOCUMENTS), message=QUEUE_DOWN)
     if import_run is None:
-        active = enqueue.active_import(administration.id, kind)
+        active = enqueue.active_import(administration.id)
         if wants_fragment():
             return render("imports/progress.html", "imports/_progress.html",
-                          administration=administration, message=ALREADY_RUNNING,
+                          administration=administration, message=already_running(active),
                           **_progress_context(active))
         return _import_page(administration, year, selected_runs=set(),
-                            selected_documents=set(DEFAULT_DOCUMENTS), message=ALREADY_RUNNING)
+                            selected_documents=set(DEFAULT_DOCUMENTS),
+                            message=already_running(active))
     if wants_fragment():
         return render("imports/progress.html", "imports/_progress.html",
                       administration=administration, **_progress_context(import_run))

@@ -198,8 +198,14 @@ def edit():
             db.session.rollback()
             return _render_connection_form(form, "edit", 422, alert=str(error), row=row)
         db.session.commit()
-        return _saved("Nmbrs settings saved." if changes else "Nothing changed.")
+        return _saved(_saved_message(changes))
     return _render_connection_form(form, "edit", 422, row=row)
+
+
+def _saved_message(changes: dict) -> str:
+    if changes.get("imports_resumed"):
+        return "Nmbrs accepted the credentials; automatic imports resume."
+    return "Nmbrs settings saved." if changes else "Nothing changed."
 
 
 @bp.get("/disconnect")

@@ -29,7 +29,7 @@ from portal.models import (
 )
 from portal.services import document_store, import_overview
 from portal.services.periods import period_label
-from portal.views._fragments import render
+from portal.htmx import render
 
 bp = Blueprint("documents", __name__)
 

@@ -1,6 +1,6 @@
 """Domains: the list, creating one, and a domain's page with its administrations and members."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -11,7 +11,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.authz import PORTAL_STAFF, can_manage_domain, load_domain, portal_role_required
 from portal.extensions import db
-from portal.htmx import client_redirect, is_htmx, render
+from portal.htmx import fragment_or_redirect, is_htmx, render, saved
 from portal.models import (
     Administration,
     Domain,
@@ -113,13 +113,8 @@ def create():
             form.name.errors.append(str(error))
         else:
             db.session.commit()
-            flash(f"Domain {domain.name} created.")
-            url = url_for("domains.show", domain_id=domain.id)
-            if is_htmx():
-                # A redirect would be followed inside the XHR and the whole domain page swapped
-                # into the form; HX-Redirect makes the browser load it as a page.
-                return client_redirect(url)
-            return redirect(url, 303)
+            return saved(f"Domain {domain.name} created.",
+                         url_for("domains.show", domain_id=domain.id))
     return _render_index(form, 422)
 
 
@@ -154,11 +149,13 @@ def add_administration(domain_id):
             domain, form.name.data, form.relation_code.data, form.payroll_contract.data
         )
         db.session.commit()
-        flash(f"Administration {administration.name} added.")
-        return redirect(url_for("domains.show", domain_id=domain.id) + "#administrations", 303)
+        return saved(f"Administration {administration.name} added.",
+                     url_for("domains.show", domain_id=domain.id) + "#administrations",
+                     "domains/_administrations.html", domain=domain,
+                     administration_form=AdministrationForm(formdata=None), may_manage=True)
     if is_htmx():
-        return render_template("domains/_administrations.html", domain=domain,
-                               administration_form=form, may_manage=True), 422
+        return render("domains/_administrations.html", "domains/_administrations.html", 422,
+                      domain=domain, administration_form=form, may_manage=True)
     return _render_show(domain, administration_form=form, status=422)
 
 
@@ -175,10 +172,9 @@ def edit_administration(domain_id, administration_id):
 def administration_row(domain_id, administration_id):
     """The read-only row of one administration (Cancel of the inline edit)."""
     domain, administration = _domain_administration(domain_id, administration_id)
-    if not is_htmx():
-        return redirect(url_for("domains.show", domain_id=domain.id))
-    return render_template("domains/_administration_row.html", domain=domain,
-                           administration=administration, may_manage=True)
+    return fragment_or_redirect("domains/_administration_row.html",
+                                url_for("domains.show", domain_id=domain.id),
+                                domain=domain, administration=administration, may_manage=True)
 
 
 @bp.post("/<int:domain_id>/administrations/<int:administration_id>")
@@ -190,10 +186,10 @@ def update_administration(domain_id, administration_id):
         structure.update_administration(administration, form.name.data,
                                         form.relation_code.data, form.payroll_contract.data)
         db.session.commit()
-        if not is_htmx():
-            return redirect(url_for("domains.show", domain_id=domain.id), 303)
-        return render_template("domains/_administration_row.html", domain=domain,
-                               administration=administration, may_manage=True)
+        return saved(f"Administration {administration.name} saved.",
+                     url_for("domains.show", domain_id=domain.id),
+                     "domains/_administration_row.html", domain=domain,
+                     administration=administration, may_manage=True)
     return render("domains/edit_administration.html", "domains/_administration_edit_row.html",
                   422, domain=domain, administration=administration, form=form)
 
@@ -217,8 +213,8 @@ def set_nmbrs_feature(domain_id):
     structure.set_domain_nmbrs_feature(domain, form.enabled.data)
     db.session.commit()
     state = "on" if domain.nmbrs_enabled else "off"
-    flash(f"Payroll connection – Nmbrs is {state} for all administrations of {domain.name}.")
-    return redirect(url_for("domains.show", domain_id=domain.id), 303)
+    return saved(f"Payroll connection – Nmbrs is {state} for all administrations of {domain.name}.",
+                 url_for("domains.show", domain_id=domain.id))
 
 
 @bp.post("/<int:domain_id>/members")
@@ -231,8 +227,8 @@ def set_member(domain_id):
         user = db.session.get(User, form.user_id.data)
         structure.set_member_roles(domain, user, {DomainRole(r) for r in form.roles.data})
         db.session.commit()
-        flash(f"Roles of {user.email} in {domain.name} saved.")
-        return redirect(url_for("domains.show", domain_id=domain.id) + "#members", 303)
+        return saved(f"Roles of {user.email} in {domain.name} saved.",
+                     url_for("domains.show", domain_id=domain.id) + "#members")
     return _render_show(domain, member_form=form, status=422)
 
 

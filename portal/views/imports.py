@@ -17,7 +17,7 @@ from portal.models import CompanyLink, ImportRun
 from portal.nmbrs.errors import NmbrsError
 from portal.services import audit, import_overview, import_progress, nmbrs_access
 from portal.services.importer import DOCUMENT_LABELS, TAX_ASSESSMENTS
-from portal.views._fragments import render, wants_fragment
+from portal.htmx import is_htmx, render
 
 bp = Blueprint("imports", __name__, url_prefix="/administrations")
 
@@ -85,7 +85,7 @@ def choose_company(administration_id):
                  {"company_id": chosen.id, "company_name": chosen.name,
                   "company_number": str(chosen.number), "before": before})
     db.session.commit()
-    if wants_fragment():
+    if is_htmx():
         return render("imports/company.html", "imports/_company_section.html",
                       administration=administration, link=link, may_manage=True,
                       saved=f'Linked to Nmbrs company "{chosen.name}".')
@@ -178,21 +178,21 @@ def _start(administration, kind, year, import_request):
         import_run = enqueue.start_manual_import(administration.id, current_user, kind,
                                                  import_request)
     except RedisError:
-        if wants_fragment():
+        if is_htmx():
             return render("imports/progress.html", "imports/_progress.html",
                           administration=administration, message=QUEUE_DOWN, import_run=None)
         return _import_page(administration, year, selected_runs=set(),
                             selected_documents=set(DEFAULT_DOCUMENTS), message=QUEUE_DOWN)
     if import_run is None:
         active = enqueue.active_import(administration.id)
-        if wants_fragment():
+        if is_htmx():
             return render("imports/progress.html", "imports/_progress.html",
                           administration=administration, message=already_running(active),
                           **_progress_context(active))
         return _import_page(administration, year, selected_runs=set(),
                             selected_documents=set(DEFAULT_DOCUMENTS),
                             message=already_running(active))
-    if wants_fragment():
+    if is_htmx():
         return render("imports/progress.html", "imports/_progress.html",
                       administration=administration, **_progress_context(import_run))
     return redirect(url_for(".import_page", administration_id=administration.id, year=year), 303)
@@ -222,7 +222,7 @@ def _import_page(administration, year, selected_runs, selected_documents, errors
         work_costs=work_costs, fiscal_wage_total=fiscal_wage_total,
         active_progress={run.kind: _progress_context(run) for run in active},
     )
-    if wants_fragment():  # the form answers into the progress slot; its own errors replace the form
+    if is_htmx():  # the form answers into the progress slot; its own errors replace the form
         response.headers["HX-Retarget"] = "#manual-import"
         response.headers["HX-Reswap"] = "outerHTML"
     return response

@@ -9,13 +9,13 @@ without JavaScript. The token is verified, encrypted and never rendered back.
 import importlib
 import math
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import exists, func, or_, select
 
 from portal.authz import PORTAL_STAFF, load_administration, load_domain, portal_role_required
 from portal.extensions import db
-from portal.htmx import is_htmx, render
+from portal.htmx import fragment_or_redirect, render, saved
 from portal.models import Administration, Domain, NmbrsSettings
 from portal.models.nmbrs_link import PORTAL_SCOPE
 from portal.services import nmbrs_link
@@ -63,7 +63,7 @@ def _last_import_summary(portal):
     return module.last_import_summary(portal)
 
 
-def _connection_context(notice=None):
+def _connection_context():
     portal = current_user.portal
     row = nmbrs_link.portal_row(portal)
     settings = compute(portal.nmbrs_enabled, row)
@@ -78,7 +78,6 @@ def _connection_context(notice=None):
         "settings": settings,
         "last_import": _last_import_summary(portal) if settings.connected else None,
         "overrides_with_credentials": overrides_with_credentials,
-        "notice": notice,
     }
 
 
@@ -96,9 +95,8 @@ def index():
 @feature_required
 def connection():
     """The connection section alone (Cancel of the connect/edit form)."""
-    if not is_htmx():
-        return redirect(url_for(".index"))
-    return render_template("nmbrs_settings/_connection.html", **_connection_context())
+    return fragment_or_redirect("nmbrs_settings/_connection.html", url_for(".index"),
+                                **_connection_context())
 
 
 def _render_connection_form(form, mode, status=200, alert=None, row=None):
@@ -148,10 +146,8 @@ def connect():
 
 
 def _saved(message):
-    if is_htmx():
-        return render_template("nmbrs_settings/_connection.html", **_connection_context(message))
-    flash(message)
-    return redirect(url_for(".index"), 303)
+    return saved(message, url_for(".index"), "nmbrs_settings/_connection.html",
+                 **_connection_context())
 
 
 def _connected_row_or_redirect():
@@ -297,7 +293,7 @@ def _override_form(row, parent_settings, formdata=None, prefix=""):
     return form
 
 
-def _domain_context(domain, form=None, notice=None):
+def _domain_context(domain, form=None):
     portal_enabled = current_user.portal.nmbrs_enabled
     rows = settings_rows(domain.portal_id, [domain.id], administrations_of=domain.id)
     portal_row = rows.get(PORTAL_SCOPE)
@@ -325,7 +321,6 @@ def _domain_context(domain, form=None, notice=None):
              NmbrsSettings.scope_for(administration_id=administration.id) in rows)
             for administration in administrations
         ],
-        "notice": notice,
     }
 
 
@@ -382,17 +377,15 @@ def _save_override(target, form) -> tuple[bool, bool, str | None]:
     return True, bool(changes), None
 
 
-def _render_domain(domain, form=None, status=200, alert=None, notice=None):
-    context = _domain_context(domain, form, notice)
+def _render_domain(domain, form=None, status=200, alert=None):
+    context = _domain_context(domain, form)
     return render("nmbrs_settings/domain.html", "nmbrs_settings/_domain_settings.html", status,
                   alert=alert, **context)
 
 
 def _domain_saved(domain, message):
-    if is_htmx():
-        return _render_domain(domain, notice=message)
-    flash(message)
-    return redirect(url_for(".domain", domain_id=domain.id), 303)
+    return saved(message, url_for(".domain", domain_id=domain.id),
+                 "nmbrs_settings/_domain_settings.html", alert=None, **_domain_context(domain))
 
 
 @bp.post("/domains/<int:domain_id>/reset")
@@ -442,9 +435,8 @@ def administration_row(administration_id):
     administration, context = _load_administration(administration_id)
     if administration is None:
         return _feature_off()
-    if not is_htmx():
-        return redirect(url_for(".domain", domain_id=administration.domain_id))
-    return render_template("nmbrs_settings/_administration_row.html", **context)
+    return fragment_or_redirect("nmbrs_settings/_administration_row.html",
+                                url_for(".domain", domain_id=administration.domain_id), **context)
 
 
 @bp.post("/administrations/<int:administration_id>")
@@ -466,12 +458,12 @@ def save_administration(administration_id):
 
 
 def _administration_saved(administration, message):
-    if not is_htmx():
-        flash(f"{administration.name}: {message}")
-        return redirect(url_for(".domain", domain_id=administration.domain_id) +
-                        f"#administration-{administration.id}", 303)
     _, context = _load_administration(administration.id)
-    return render_template("nmbrs_settings/_administration_row.html", notice=message, **context)
+    return saved(message,
+                 url_for(".domain", domain_id=administration.domain_id)
+                 + f"#administration-{administration.id}",
+                 "nmbrs_settings/_administration_row.html",
+                 flashed=f"{administration.name}: {message}", **context)
 
 
 @bp.post("/administrations/<int:administration_id>/reset")

@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, Email
 from portal.authz import load_portal_user, portal_role_required
 from portal.extensions import db
 from portal.forms import strip_whitespace
-from portal.htmx import render
+from portal.htmx import render, saved
 from portal.models import PortalRole, User
 from portal.services import accounts
 
@@ -75,8 +75,7 @@ def create():
             field.errors.append(str(error))
         else:
             db.session.commit()
-            flash(f"User {user.email} created.")
-            return redirect(url_for("users.index"), 303)
+            return saved(f"User {user.email} created.", url_for("users.index"))
     return _render_index(form, 422)
 
 

@@ -6,13 +6,19 @@ from pathlib import Path
 from flask import Flask, redirect, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import InternalServerError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal import config as settings
 from portal.extensions import csrf, db, limiter, login_manager, migrate
+from portal.validators import IdConverter
 
 ROOT = Path(__file__).resolve().parent
 PUBLIC_ENDPOINTS = {"auth.login", "static", "dashboard.healthz"}
+# The browser features the app never uses are switched off for it and anything it embeds.
+PERMISSIONS_POLICY = ("accelerometer=(), camera=(), geolocation=(), gyroscope=(), "
+                      "magnetometer=(), microphone=(), payment=(), usb=(), interest-cohort=()")
+HSTS = "max-age=31536000; includeSubDomains"
 
 
 class ConfigurationError(RuntimeError):
@@ -36,6 +42,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     # nginx in front sets X-Forwarded-For/-Proto/-Host; see deploy/nginx.conf.
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
+    # Ids in URLs: ASCII digits within what both databases hold, else 404 (issue 12).
+    app.url_map.converters["int"] = IdConverter
     _init_extensions(app)
     _register_blueprints(app)
     _register_request_hooks(app)
@@ -45,9 +53,19 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _check_configuration(app: Flask) -> None:
+    """Refuse to start with a missing, placeholder or unusable SECRET_KEY or ENCRYPTION_KEYS, with
+    a message that says what to set. The demo (DEMO_MODE=1) and the tests may run without them."""
+    relaxed = app.testing or app.config.get("DEMO_MODE")
+    problems = settings.secret_key_problems(app.config.get("SECRET_KEY"), required=not relaxed)
+    problems += settings.encryption_key_problems(app.config.get("ENCRYPTION_KEYS") or [],
+                                                 required=not relaxed)
+    if problems:
+        raise ConfigurationError(
+            "Payroll Link cannot start:\n  - " + "\n  - ".join(problems)
+            + "\nSet these in the settings file (/etc/payroll-link/env; see .deploy/env.example "
+              "and README: Run it on a VPS)."
+        )
     if not app.config.get("SECRET_KEY"):
-        if not (app.testing or app.config.get("DEMO_MODE")):
-            raise ConfigurationError("SECRET_KEY must be set (see README: Run it on a VPS).")
         app.config["SECRET_KEY"] = os.urandom(32).hex()
 
 
@@ -152,6 +170,10 @@ def _register_request_hooks(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        if request.is_secure:  # over HTTPS (ProxyFix trusts nginx's X-Forwarded-Proto)
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
         if current_user.is_authenticated:
             response.headers.setdefault("Cache-Control", "no-store")
         return response
@@ -170,6 +192,11 @@ def _register_request_hooks(app: Flask) -> None:
             ),
             "htmx_integrity": settings.HTMX_INTEGRITY,
         }
+
+
+SERVER_ERROR_MESSAGE = ("Something went wrong on our side. Reload the page to see what was "
+                        "saved, then try again; if it keeps happening, tell a Portal administrator "
+                        "the time it happened.")
 
 
 def _register_error_handlers(app: Flask) -> None:
@@ -194,6 +221,16 @@ def _register_error_handlers(app: Flask) -> None:
         app.logger.warning("CSRF rejected: %s", error.description)
         return error_page(400, "Form expired", "The form was out of date. Reload the page and try "
                       "again.")
+
+    @app.errorhandler(InternalServerError)
+    def _server_error(error):
+        """Any unexpected failure: the layout with an apology, never a traceback."""
+        db.session.rollback()  # the failed transaction must not break the page as well
+        try:
+            return error_page(500, "Something went wrong", SERVER_ERROR_MESSAGE)
+        except Exception:  # the layout itself failed (database down): plain text, still no trace
+            app.logger.exception("The error page could not be rendered")
+            return SERVER_ERROR_MESSAGE, 500, {"Content-Type": "text/plain; charset=utf-8"}
 
     @app.errorhandler(429)
     def _too_many(_error):

@@ -64,7 +64,7 @@ def main() -> None:
                                           f"sqlite:///{workdir / 'memory.sqlite3'}"),
            "REDIS_URL": REDIS_URL, "ENCRYPTION_KEYS": Fernet.generate_key().decode(),
            "NMBRS_SOAP_URL": f"http://127.0.0.1:{server.server_port}/soap/v3",
-           "SECRET_KEY": "bench", "DOCUMENT_STORE_PATH": str(workdir / "documents"),
+           "SECRET_KEY": "bench-" + "0" * 32, "DOCUMENT_STORE_PATH": str(workdir / "documents"),
            "NMBRS_RATE_LIMIT": "100000"}
     os.environ.update(env)
     app = create_app({})

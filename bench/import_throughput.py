@@ -164,7 +164,7 @@ def main() -> None:
     env = {**os.environ, "DATABASE_URL": os.environ.get(
                "DATABASE_URL", f"sqlite:///{workdir / 'bench.sqlite3'}"),
            "REDIS_URL": REDIS_URL, "NMBRS_SOAP_URL": soap_url, "ENCRYPTION_KEYS": key,
-           "SECRET_KEY": "bench", "DOCUMENT_STORE_PATH": str(workdir / "documents"),
+           "SECRET_KEY": "bench-" + "0" * 32, "DOCUMENT_STORE_PATH": str(workdir / "documents"),
            "NMBRS_RATE_LIMIT": str(args.ceiling)}
     os.environ.update(env)
     app = create_app({"IMPORT_RETRY_INTERVALS": [30, 120, 600]})

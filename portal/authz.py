@@ -1,7 +1,9 @@
 """Authorization: one place that decides who may see and change what.
 
-Anonymous users are sent to the login page, signed-in users without the role get 403, and
-objects of another portal answer 404 as if they did not exist.
+Anonymous users are sent to the login page. Objects of another portal, and domains (with their
+administrations) of my portal that I have no role in, answer 404 as if they did not exist, so no
+one learns which ids exist. Signed-in users who may see an object but lack the role for an action
+on it, or for a portal-wide page, get 403.
 """
 
 from functools import wraps
@@ -45,11 +47,17 @@ def _in_my_portal(obj, portal_id: int):
     return obj
 
 
+def _check_domain_access(domain: Domain, manage: bool) -> None:
+    """404 for a domain I may not see (it does not exist for me), 403 when I may only look."""
+    if not can_view_domain(current_user, domain):
+        abort(404)
+    if manage and not can_manage_domain(current_user, domain):
+        abort(403)
+
+
 def load_domain(domain_id: int, manage: bool = False) -> Domain:
     domain = _in_my_portal(*_with_portal(db.session.get(Domain, domain_id)))
-    allowed = can_manage_domain if manage else can_view_domain
-    if not allowed(current_user, domain):
-        abort(403)
+    _check_domain_access(domain, manage)
     return domain
 
 
@@ -57,9 +65,7 @@ def load_administration(administration_id: int, manage: bool = False) -> Adminis
     administration = db.session.get(Administration, administration_id)
     domain = administration.domain if administration else None
     _in_my_portal(*_with_portal(domain))
-    allowed = can_manage_domain if manage else can_view_domain
-    if not allowed(current_user, domain):
-        abort(403)
+    _check_domain_access(domain, manage)
     return administration
 
 

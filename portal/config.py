@@ -21,6 +21,55 @@ def _list(name: str) -> list[str]:
     return [part.strip() for part in os.environ.get(name, "").split(",") if part.strip()]
 
 
+# Values that mean "not filled in yet" (the example settings file uses CHANGE-ME).
+PLACEHOLDERS = ("change-me", "changeme", "change_me", "replace-me", "your-secret", "secret",
+                "xxx", "todo", "example")
+MIN_SECRET_KEY_LENGTH = 32
+SECRET_KEY_HINT = "python3 -c 'import secrets; print(secrets.token_hex(32))'"
+ENCRYPTION_KEY_HINT = ("python3 -c 'from cryptography.fernet import Fernet; "
+                       "print(Fernet.generate_key().decode())'")
+
+
+def _is_placeholder(value: str) -> bool:
+    lowered = value.strip().lower()
+    return lowered in PLACEHOLDERS or any(p in lowered for p in ("change-me", "changeme"))
+
+
+def secret_key_problems(value, required: bool) -> list[str]:
+    """What is wrong with SECRET_KEY, as sentences that say what to set ([] when fine)."""
+    if not value:
+        return [f"SECRET_KEY is not set. Set it to a long random value: {SECRET_KEY_HINT}"] \
+            if required else []
+    if _is_placeholder(str(value)):
+        return [f"SECRET_KEY is still the placeholder {str(value)!r}. Replace it with a long "
+                f"random value: {SECRET_KEY_HINT}"]
+    if required and len(str(value)) < MIN_SECRET_KEY_LENGTH:
+        return [f"SECRET_KEY is too short ({len(str(value))} characters; at least "
+                f"{MIN_SECRET_KEY_LENGTH}). Generate one: {SECRET_KEY_HINT}"]
+    return []
+
+
+def encryption_key_problems(keys: list, required: bool) -> list[str]:
+    """What is wrong with ENCRYPTION_KEYS (Fernet keys, newest first), [] when fine."""
+    from cryptography.fernet import Fernet
+
+    if not keys:
+        return [f"ENCRYPTION_KEYS is not set. It encrypts the stored Nmbrs API tokens, BSNs and "
+                f"IBANs; generate a key with: {ENCRYPTION_KEY_HINT}"] if required else []
+    problems = []
+    for position, key in enumerate(keys, start=1):
+        if _is_placeholder(str(key)):
+            problems.append(f"ENCRYPTION_KEYS key {position} is still the placeholder "
+                            f"{str(key)!r}. Generate a key with: {ENCRYPTION_KEY_HINT}")
+            continue
+        try:
+            Fernet(key)
+        except (ValueError, TypeError):
+            problems.append(f"ENCRYPTION_KEYS key {position} is not a Fernet key (44 characters "
+                            f"of URL-safe base64). Generate one with: {ENCRYPTION_KEY_HINT}")
+    return problems
+
+
 def from_environment(instance_path: str) -> dict:
     """Build the configuration mapping from environment variables."""
     default_db = "sqlite:///" + str(Path(instance_path) / "payroll-link.sqlite3")

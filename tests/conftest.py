@@ -38,7 +38,7 @@ def database_url(tmp_path) -> str:
 def make_app(tmp_path, **overrides):
     config = {
         "TESTING": True,
-        "SECRET_KEY": "test-secret",
+        "SECRET_KEY": "test-secret-" + "0" * 32,
         "SQLALCHEMY_DATABASE_URI": database_url(tmp_path),
         "ENCRYPTION_KEYS": [TEST_KEY],
         "HTMX_VENDORED": True,

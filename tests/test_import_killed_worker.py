@@ -41,7 +41,7 @@ def start_worker(app) -> subprocess.Popen:
         "NMBRS_SOAP_URL": app.config["NMBRS_SOAP_URL"],
         "DOCUMENT_STORE_PATH": app.config["DOCUMENT_STORE_PATH"],
         "ENCRYPTION_KEYS": TEST_KEY,
-        "SECRET_KEY": "test-secret",
+        "SECRET_KEY": "test-secret-" + "0" * 32,
         "NMBRS_RETRY_BUDGET_SECONDS": "0",
     }
     # Its own process group, so that SIGKILL reaches the work horse as well.

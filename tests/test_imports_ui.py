@@ -143,9 +143,10 @@ def _stored_documents(app, world, tmp_path, ids):
 def routes(world, ids, slip_id, statement_id, import_run_id):
     a = world.administration.id
     company_id = str(ids.company)
-    view = [LOGIN, 403, 200, 200, 200, 404]
-    manage_get = [LOGIN, 403, 200, 200, 200, 404]
-    manage_post = [LOGIN, 403, 303, 303, 303, 404]
+    # No role in the domain: its administrations do not exist for the user (404, issue 12).
+    view = [LOGIN, 404, 200, 200, 200, 404]
+    manage_get = [LOGIN, 404, 200, 200, 200, 404]
+    manage_post = [LOGIN, 404, 303, 303, 303, 404]
     return {
         ("GET", f"/administrations/{a}/nmbrs-company", None): manage_get,
         ("GET", f"/administrations/{a}/nmbrs-company/section", None): view,

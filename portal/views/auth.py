@@ -4,23 +4,22 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Email, EqualTo
 
 from portal.extensions import db, limiter
-from portal.forms import strip_whitespace
+from portal.forms import PortalForm, strip_whitespace
 from portal.services import accounts
 
 bp = Blueprint("auth", __name__)
 
 
-class LoginForm(FlaskForm):
+class LoginForm(PortalForm):
     email = EmailField("E-mail", filters=[strip_whitespace], validators=[DataRequired(), Email()])
     password = PasswordField("Password", validators=[DataRequired()])
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(PortalForm):
     current_password = PasswordField("Current password", validators=[DataRequired()])
     new_password = PasswordField("New password", validators=[DataRequired()])
     confirm_password = PasswordField(

@@ -30,6 +30,7 @@ from portal.models import (
 from portal.services import document_store, import_overview
 from portal.services.periods import period_label
 from portal.htmx import render
+from portal.validators import page_number
 
 bp = Blueprint("documents", __name__)
 
@@ -52,13 +53,13 @@ def run_label(run: PayrollRun) -> str:
     return f"{period_label(run.year, run.period_end)} (run {run.number})"
 
 
-def _page() -> int:
-    value = request.args.get("page", "1")
-    return max(int(value), 1) if value.isdigit() else 1
-
-
 def _paginate(statement):
-    return db.paginate(statement, page=_page(), per_page=PER_PAGE, error_out=False)
+    """The requested page; past the end, the last page (a bad page number is page 1)."""
+    wanted = page_number(request.args.get("page"))
+    page = db.paginate(statement, page=wanted, per_page=PER_PAGE, error_out=False)
+    if wanted > 1 and wanted > page.pages:
+        page = db.paginate(statement, page=max(page.pages, 1), per_page=PER_PAGE, error_out=False)
+    return page
 
 
 def _context(administration, **context):

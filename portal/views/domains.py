@@ -2,7 +2,6 @@
 
 from flask import Blueprint, abort, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms import BooleanField, SelectChoice, SelectField, SelectMultipleField, StringField
@@ -11,6 +10,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.authz import PORTAL_STAFF, can_manage_domain, load_domain, portal_role_required
 from portal.extensions import db
+from portal.forms import PortalForm
 from portal.htmx import fragment_or_redirect, is_htmx, render, saved
 from portal.models import (
     Administration,
@@ -21,11 +21,12 @@ from portal.models import (
     User,
 )
 from portal.services import structure
+from portal.validators import RelationCode
 
 bp = Blueprint("domains", __name__, url_prefix="/domains")
 
 
-class DomainForm(FlaskForm):
+class DomainForm(PortalForm):
     name = StringField(
         "Domain name",
         description="Lowercase letters, digits and dashes. It must equal the debtor name in "
@@ -39,14 +40,14 @@ class DomainForm(FlaskForm):
             raise ValidationError(problem)
 
 
-class AdministrationForm(FlaskForm):
+class AdministrationForm(PortalForm):
     name = StringField(
         "Name", validators=[DataRequired("Enter the administration's name."), Length(max=200)],
         description="Equal to the company name in Nmbrs.",
     )
     relation_code = StringField(
         "Relation code",
-        validators=[DataRequired("Enter the relation code."), Length(max=20)],
+        validators=[DataRequired("Enter the relation code."), Length(max=20), RelationCode()],
         description="Equal to the company number in Nmbrs (often 1).",
     )
     payroll_contract = BooleanField("Active payroll contract")
@@ -58,7 +59,7 @@ class AdministrationForm(FlaskForm):
         field.data = field.data.strip()
 
 
-class NmbrsFeatureForm(FlaskForm):
+class NmbrsFeatureForm(PortalForm):
     enabled = BooleanField("Payroll connection – Nmbrs for all administrations of this domain")
 
 
@@ -67,7 +68,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class MemberForm(FlaskForm):
+class MemberForm(PortalForm):
     user_id = SelectField("User", coerce=int)
     roles = MultiCheckboxField(
         "Roles", choices=[SelectChoice(role.value, role.label) for role in DomainRole]

@@ -18,6 +18,7 @@ from portal.nmbrs.errors import NmbrsError
 from portal.services import audit, import_overview, import_progress, nmbrs_access
 from portal.services.importer import DOCUMENT_LABELS, TAX_ASSESSMENTS
 from portal.htmx import is_htmx, render
+from portal.validators import parse_id
 
 bp = Blueprint("imports", __name__, url_prefix="/administrations")
 
@@ -67,7 +68,8 @@ def choose_company(administration_id):
         choices = nmbrs_access.company_choices(administration, client)
     except NmbrsError as error:
         return _company_chooser(administration, nmbrs_error=str(error), status=200)
-    chosen = next((c for c in choices.companies if raw.isdigit() and c.id == int(raw)), None)
+    company_id = parse_id(raw)
+    chosen = next((c for c in choices.companies if company_id and c.id == company_id), None)
     if chosen is None:
         return _company_chooser(administration, choices=choices, status=422,
                                 field_error="Choose one of the Nmbrs companies in the list.")
@@ -143,7 +145,7 @@ def start_import(administration_id):
     """Queue a manual import of the chosen runs and document types."""
     administration = load_administration(administration_id, manage=True)
     year = _year_arg(request.form.get("year"))
-    run_ids = {int(v) for v in request.form.getlist("run_ids") if v.isdigit()}
+    run_ids = {run_id for run_id in map(parse_id, request.form.getlist("run_ids")) if run_id}
     documents = {v for v in request.form.getlist("documents") if v in DOCUMENT_LABELS}
     errors = {}
     if not run_ids:

@@ -2,7 +2,6 @@
 a domain or an administration. Rules that span fields (first day ≤ last day, the "all" switch,
 "as parent" or an own value per group) live here, next to the fields."""
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -15,6 +14,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 from wtforms.widgets import NumberInput
 
+from portal.forms import PortalForm
 from portal.services.effective_settings import DEFAULTS, GROUPS, IMPORT_FLAGS
 
 DAY_MESSAGE = "Enter a whole number from 1 to 31."
@@ -38,7 +38,7 @@ class DayField(IntegerField):
                 self.data = None
 
 
-class ConnectionForm(FlaskForm):
+class ConnectionForm(PortalForm):
     """Credentials, import preferences and import days (the portal's link)."""
 
     username = StringField(

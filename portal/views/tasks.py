@@ -12,6 +12,7 @@ from portal.extensions import db
 from portal.htmx import is_htmx, render
 from portal.models import Administration, Domain, Task, TaskStatus, User
 from portal.services import tasks as task_service
+from portal.validators import page_number, parse_id
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 
@@ -53,10 +54,8 @@ class Filters:
         self.status = status if status in {s.value for s in TaskStatus} else TaskStatus.OPEN.value
         assigned = args.get("assigned", "me")
         self.assigned = assigned if assigned in ASSIGNED_CHOICES else "me"
-        domain = args.get("domain", "")
-        self.domain = int(domain) if domain.isdigit() else None
-        page = args.get("page", "1")
-        self.page = max(int(page), 1) if page.isdigit() else 1
+        self.domain = parse_id(args.get("domain", ""))
+        self.page = page_number(args.get("page"))
 
     def args(self, **changes) -> dict:
         values = {"status": self.status, "assigned": self.assigned,
@@ -144,7 +143,8 @@ def reassign(task_id):
     value = request.form.get("assignee", "")
     assignee = None
     if value:
-        assignee = db.session.get(User, int(value)) if value.isdigit() else None
+        assignee_id = parse_id(value)
+        assignee = db.session.get(User, assignee_id) if assignee_id else None
         if assignee is None or assignee.portal_id != task.portal_id or not assignee.portal_role:
             return _answer(task, "", 422, error="Choose a portal user from the list.")
     task_service.reassign_task(task, assignee, current_user)

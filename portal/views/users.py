@@ -2,14 +2,13 @@
 
 from flask import Blueprint, flash, redirect, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import EmailField, PasswordField, SelectChoice, SelectField
 from wtforms.validators import DataRequired, Email
 
 from portal.authz import load_portal_user, portal_role_required
 from portal.extensions import db
-from portal.forms import strip_whitespace
+from portal.forms import PortalForm, strip_whitespace
 from portal.htmx import render, saved
 from portal.models import PortalRole, User
 from portal.services import accounts
@@ -21,7 +20,7 @@ ROLE_CHOICES = [SelectChoice("", "No portal role")] + [
 ]
 
 
-class UserForm(FlaskForm):
+class UserForm(PortalForm):
     email = EmailField("E-mail", filters=[strip_whitespace],
                        validators=[DataRequired("Enter an e-mail address."),
                                              Email("Enter a valid e-mail address.")])
@@ -33,7 +32,7 @@ class UserForm(FlaskForm):
     portal_role = SelectField("Portal role", choices=ROLE_CHOICES)
 
 
-class RoleForm(FlaskForm):
+class RoleForm(PortalForm):
     portal_role = SelectField("Portal role", choices=ROLE_CHOICES)
 
 

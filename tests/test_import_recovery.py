@@ -231,3 +231,76 @@ def test_a_re_run_import_keeps_its_first_start_and_counts_every_attempt(tmp_path
         assert record.summary == {"journal entries": 4}  # both attempts together
         assert record.started_at == first_start
         assert record.attempts == 2
+
+
+# -- 3. catching up by itself ---------------------------------------------------------------
+
+
+def automatic_import(app, name: str, day: date) -> ImportRun:
+    import_run = start_automatic_import(administration(name).id, day)
+    assert import_run is not None
+    run_jobs(app)
+    return db.session.get(ImportRun, import_run.id)
+
+
+def stored_periods(name: str) -> list[int]:
+    from portal.models import PayrollRun
+
+    return sorted(db.session.scalars(select(PayrollRun.period_end).where(
+        PayrollRun.administration_id == administration(name).id)))
+
+
+def test_months_missed_while_nmbrs_was_down_are_imported_once_it_answers(app, nmbrs):
+    assert automatic_import(app, JANSEN, date(2026, 2, 20)).status == ImportStatus.SUCCEEDED
+    assert stored_periods(JANSEN) == [2]
+    nmbrs.down = True
+    for day in (date(2026, 3, 20), date(2026, 4, 20)):
+        assert automatic_import(app, JANSEN, day).status == ImportStatus.FAILED
+    task = db.session.scalar(select(Task))
+    assert task.status == TaskStatus.OPEN
+
+    nmbrs.down = False
+    assert automatic_import(app, JANSEN, date(2026, 5, 20)).status == ImportStatus.SUCCEEDED
+    assert stored_periods(JANSEN) == [2, 3, 4, 5]  # March and April caught up
+    jansen = administration(JANSEN)
+    assert counts(jansen.id) == {"runs": 4, "journals": 4, "payslips": 8, "tax": 4}
+    assert db.session.get(Task, task.id).status == TaskStatus.COMPLETED  # only now
+
+
+def test_catching_up_is_bounded_and_older_months_become_a_task(app):
+    assert automatic_import(app, JANSEN, date(2026, 1, 20)).status == ImportStatus.SUCCEEDED
+    # Nothing ran in February, March and April; not in May's first weeks either.
+    assert automatic_import(app, JANSEN, date(2026, 6, 2)).status == ImportStatus.SUCCEEDED
+    assert stored_periods(JANSEN) == [1, 3, 4, 5]  # January and February: over 3 months back
+    task = db.session.scalar(select(Task).where(Task.cause == "catch-up.limit"))
+    assert task.is_open and "February 2026" in task.message and "by hand" in task.message
+    # The next day's import leaves the task open: February is still missing.
+    automatic_import(app, JANSEN, date(2026, 6, 3))
+    assert db.session.get(Task, task.id).is_open
+
+
+# -- 4. one outage, one task ------------------------------------------------------------------
+
+
+def test_an_outage_gives_one_task_listing_the_administrations_until_all_caught_up(app, nmbrs):
+    nmbrs.down = True
+    assert "Queued 3" in dispatch(app, TODAY)
+    run_jobs(app)
+    tasks = db.session.scalars(select(Task)).all()
+    assert len(tasks) == 1
+    task = tasks[0]
+    assert task.administration_id is None and task.cause == "nmbrs.unreachable"
+    for name in (BAKKERIJ, JANSEN, "Tandartspraktijk Smit"):
+        assert f'"{name}"' in task.message
+    assert "will be retried" not in task.message and "What to do" in task.message
+
+    nmbrs.down = False
+    next_day = date(2026, 5, 21)
+    assert automatic_import(app, BAKKERIJ, next_day).status == ImportStatus.SUCCEEDED
+    task = db.session.get(Task, task.id)
+    assert task.is_open and f'"{BAKKERIJ}"' not in task.message and f'"{JANSEN}"' in task.message
+
+    assert "Queued 2" in dispatch(app, next_day)
+    run_jobs(app)
+    assert db.session.get(Task, task.id).status == TaskStatus.COMPLETED
+    assert db.session.scalar(select(func.count(Task.id))) == 1

@@ -11,7 +11,13 @@ from portal.models.documents import (
     TaxAssessment,
     WorkCostPeriod,
 )
-from portal.models.imports import CompanyLink, ImportRun, ImportStatus
+from portal.models.imports import (
+    AutomaticImportState,
+    CompanyLink,
+    ImportRun,
+    ImportStatus,
+    MissedImport,
+)
 from portal.models.nmbrs_link import NmbrsSettings
 from portal.models.structure import Administration, Domain, Employee, Portal
 from portal.models.tasks import Task, TaskStatus
@@ -20,6 +26,7 @@ __all__ = [
     "Administration",
     "AnnualStatement",
     "AuditEntry",
+    "AutomaticImportState",
     "CompanyLink",
     "Domain",
     "DomainMembership",
@@ -29,6 +36,7 @@ __all__ = [
     "ImportStatus",
     "JournalEntry",
     "JournalLine",
+    "MissedImport",
     "NmbrsSettings",
     "PayrollRun",
     "PaySlip",

@@ -1,9 +1,9 @@
 """Import bookkeeping: the Nmbrs company an administration is linked to, and each import run."""
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -87,3 +87,32 @@ class ImportRun(db.Model):
     @property
     def automatic(self) -> bool:
         return self.kind == "automatic"
+
+
+class AutomaticImportState(db.Model):
+    """How far an administration's automatic import got: every month up to and including
+    `complete_through` (its first day) is fully imported. See services/catch_up.py."""
+
+    __tablename__ = "automatic_import_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    administration_id: Mapped[int] = mapped_column(ForeignKey("administration.id"), unique=True)
+    complete_through: Mapped[date]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class MissedImport(db.Model):
+    """An administration whose automatic import a portal-wide cause stopped (Nmbrs not
+    reachable); deleted when its automatic import caught up. See services/outages.py."""
+
+    __tablename__ = "missed_import"
+    __table_args__ = (UniqueConstraint("administration_id", "cause"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    portal_id: Mapped[int] = mapped_column(ForeignKey("portal.id"), index=True)
+    administration_id: Mapped[int] = mapped_column(ForeignKey("administration.id"))
+    cause: Mapped[str] = mapped_column(String(200))
+    first_missed: Mapped[date]
+    last_missed: Mapped[date]
+
+    administration: Mapped[Administration] = relationship()

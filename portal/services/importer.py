@@ -157,19 +157,51 @@ class AdministrationImporter:
     def runs_of_year(self, year: int):
         return sorted(self.client.runs(self.company_id(), year), key=lambda r: r.number)
 
-    def import_month(self, today: date, documents: set[str], include_late_runs: bool) -> None:
-        """The automatic import: this month's runs (and earlier ones never imported, if wanted)."""
+    def import_automatically(self, today: date, documents: set[str],
+                             include_late_runs: bool) -> None:
+        """The automatic import of `today`: the current month and every missed month since the
+        last complete one (services/catch_up.py), re-checking this and last month's runs;
+        earlier runs never imported too, if wanted. Marks the months complete when done."""
+        from portal.services import catch_up
+
+        months = catch_up.plan(catch_up.complete_through(self.administration.id), today)
+        if months.skipped:
+            self._too_far_behind(months.skipped)
         company_id = self.company_id()
-        for run in self.runs_of_year(today.year):
-            month = month_of_period(run.period_end)
-            is_current = month == today.month
-            if is_current or (include_late_runs and month < today.month
-                              and not self.run_fully_imported(run, documents)):
-                self.import_run(company_id, run, documents)
+        wanted = set(months.months)
+        years = {year for year, _ in wanted | months.recheck} | (
+            {today.year} if include_late_runs else set())
+        for year in sorted(years):
+            for run in self.runs_of_year(year):
+                month = (run.year, month_of_period(run.period_end))
+                if (month in wanted
+                        or (month in months.recheck and self._stored_run(run.id) is not None)
+                        or (include_late_runs and month < (today.year, today.month)
+                            and not self.run_fully_imported(run, documents))):
+                    self.import_run(company_id, run, documents)
         if TAX_ASSESSMENTS in documents:
             # A month's declaration is ready only after the month: look at last month's too.
-            periods = {(today.year, today.month), previous_month(today.year, today.month)}
+            periods = wanted | {previous_month(today.year, today.month)}
             self.import_tax_assessments(company_id, periods)
+        catch_up.mark_complete(self.administration.id, today)
+
+    def _too_far_behind(self, skipped) -> None:
+        from portal.services import catch_up
+
+        first, last = (period_label(year, month) for year, month in (skipped[0], skipped[-1]))
+        span = first if first == last else f"{first} to {last}"
+        self._problem(
+            catch_up.CAUSE, "Automatic import: months not imported.",
+            f'Administration: "{self.administration.name}". The automatic import could not run '
+            f"for a long time, so it did not catch up {span}: it imports at most "
+            f"{catch_up.CATCH_UP_MONTHS} missed months by itself. Import the runs of {span} by "
+            "hand (Import from Nmbrs), then complete this task.",
+            (("Import from Nmbrs", self._import_path()),))
+
+    def _import_path(self) -> str:
+        from portal.services.links import path
+
+        return path("imports.import_page", administration_id=self.administration.id)
 
     def import_selected_runs(self, year: int, run_ids: set[int], documents: set[str]) -> None:
         """The manual import of chosen runs and document types."""

@@ -107,6 +107,17 @@ def resolve_tasks(administration: Administration, cause_prefix: str | None = Non
     return len(tasks)
 
 
+def resolve_cause(administration_id: int, cause: str, reason: str,
+                  now: datetime | None = None) -> int:
+    """Complete the administration's open task of exactly this cause."""
+    tasks = db.session.scalars(select(Task).where(
+        Task.administration_id == administration_id, Task.cause == cause,
+        Task.status == TaskStatus.OPEN)).all()
+    for task in tasks:
+        _complete(task, now or utcnow(), None, reason)
+    return len(tasks)
+
+
 def resolve_portal_cause(portal_id: int, cause: str, reason: str,
                          now: datetime | None = None) -> int:
     """Complete the open task of a cause, also a portal-level one (no administration)."""
@@ -186,5 +197,5 @@ def open_task_count(user: User) -> int:
     ) or 0
 
 
-__all__ = ["raise_task", "resolve_tasks", "resolve_portal_cause", "complete_stale_tasks", "open_task_count",
+__all__ = ["raise_task", "resolve_tasks", "resolve_portal_cause", "resolve_cause", "complete_stale_tasks", "open_task_count",
            "complete_task", "reassign_task", "assignable_users", "mine_condition", "TaskError"]

@@ -10,6 +10,7 @@ from werkzeug.exceptions import InternalServerError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal import config as settings
+from portal import i18n
 from portal.extensions import csrf, db, limiter, login_manager, migrate
 from portal.validators import IdConverter
 
@@ -76,6 +77,7 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
+    i18n.init_app(app)
     login_manager.session_protection = "strong"
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to continue."
@@ -184,12 +186,12 @@ def _register_request_hooks(app: Flask) -> None:
 
     @app.context_processor
     def _layout_context():
+        # The CDN copy (with SRI) unless HTMX_VENDORED; static/js/htmx-fallback.js loads the
+        # vendored copy of the same version when the CDN copy does not run.
         return {
-            "htmx_src": (
-                url_for("static", filename=f"vendor/htmx-{settings.HTMX_VERSION}.min.js")
-                if app.config["HTMX_VENDORED"]
-                else settings.HTMX_CDN_URL
-            ),
+            "htmx_cdn_src": None if app.config["HTMX_VENDORED"] else settings.HTMX_CDN_URL,
+            "htmx_vendored_src": url_for(
+                "static", filename=f"vendor/htmx-{settings.HTMX_VERSION}.min.js"),
             "htmx_integrity": settings.HTMX_INTEGRITY,
         }
 

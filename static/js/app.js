@@ -8,6 +8,15 @@
     return meta ? meta.content : "";
   }
 
+  // Without htmx (neither the CDN nor the vendored copy loaded) nothing polls: show the
+  // Refresh links that stand in for polling (the _macros.html refresh_without_polling).
+  document.addEventListener("DOMContentLoaded", function () {
+    if (window.htmx) return;
+    document.querySelectorAll("[data-without-htmx]").forEach(function (element) {
+      element.hidden = false;
+    });
+  });
+
   // Send the CSRF token as a header on every htmx request. A listener instead of hx-headers on
   // <body>, because htmx 4 no longer inherits hx-headers (see ecosystem.md, "htmx and CSRF").
   document.addEventListener("htmx:configRequest", function (event) {
@@ -55,7 +64,10 @@
   // Escape closes an open inline form or dialog (its Cancel control) and returns the focus.
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Escape") return;
-    var scope = document.activeElement && document.activeElement.closest("[data-escape-scope], form, dialog");
+    // The open dialog counts too when the focus is outside it (e.g. on <body> after a click).
+    var active = document.activeElement;
+    var scope = (active && active !== document.body &&
+      active.closest("[data-escape-scope], form, dialog")) || document.querySelector("dialog[open]");
     if (!scope) return;
     var cancel = scope.querySelector("[data-cancel]");
     if (!cancel) return;

@@ -4,6 +4,7 @@ from portal.models.accounts import DomainMembership, DomainRole, PortalRole, Use
 from portal.models.audit import AuditEntry
 from portal.models.documents import (
     AnnualStatement,
+    DocumentVersion,
     JournalEntry,
     JournalLine,
     PayrollRun,
@@ -28,6 +29,7 @@ __all__ = [
     "AuditEntry",
     "AutomaticImportState",
     "CompanyLink",
+    "DocumentVersion",
     "Domain",
     "DomainMembership",
     "DomainRole",

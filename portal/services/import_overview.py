@@ -1,7 +1,7 @@
 """What is already imported, per Nmbrs run, for the manual import screen; and import summaries."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -31,6 +31,8 @@ class RunOverview:
     employees: int
     tax_assessment: bool
     late: bool  # a run of an earlier month that is not (fully) imported
+    # Nmbrs sends other content than we imported, not accepted yet (document_changes)
+    changed_in_nmbrs_at: datetime | None = None
 
     @property
     def fully_imported(self) -> bool:
@@ -42,6 +44,8 @@ class RunOverview:
 
     @property
     def status(self) -> str:
+        if self.changed_in_nmbrs_at is not None:
+            return f"Changed in Nmbrs on {self.changed_in_nmbrs_at:%d-%m-%Y}"
         if self.fully_imported:
             return "Imported"
         if self.late:
@@ -81,6 +85,7 @@ def run_overviews(administration_id: int, runs, today: date) -> list[RunOverview
             employees=employees,
             tax_assessment=all((run.year, month) in assessed for month in months),
             late=False,
+            changed_in_nmbrs_at=row.changed_in_nmbrs_at if row is not None else None,
         )
         late = earlier and not overview.fully_imported
         overviews.append(RunOverview(**{**overview.__dict__, "late": late}))

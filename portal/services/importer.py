@@ -26,7 +26,8 @@ from portal.models import (
     TaxAssessment,
 )
 from portal.nmbrs.errors import NmbrsError
-from portal.services import company_links, document_store
+from portal.models._common import utcnow
+from portal.services import company_links, document_changes, document_store
 from portal.services.import_progress import Progress
 from portal.services.periods import (
     last_day_of_period,
@@ -168,7 +169,8 @@ class AdministrationImporter:
                         or (month in months.recheck and self._stored_run(run.id) is not None)
                         or (include_late_runs and month < (today.year, today.month)
                             and not self.run_fully_imported(run, documents))):
-                    self.import_run(company_id, run, documents)
+                    self.import_run(company_id, run, documents,
+                                    recheck=month in months.recheck | wanted)
         if TAX_ASSESSMENTS in documents:
             # A month's declaration is ready only after the month: look at last month's too.
             periods = wanted | {previous_month(today.year, today.month)}
@@ -203,7 +205,7 @@ class AdministrationImporter:
                              + sum(len(paid) for paid in members.values()))
         for run in runs:
             self.import_run(company_id, run, documents - {TAX_ASSESSMENTS, ANNUAL_STATEMENTS},
-                            members=members.get(run.id))
+                            members=members.get(run.id), recheck=True, even_final=True)
             if TAX_ASSESSMENTS in documents:
                 self.import_tax_assessments(
                     company_id, {(year, month_of_period(p))
@@ -223,21 +225,28 @@ class AdministrationImporter:
         return stored.employee_count is not None and self._payslip_count(stored.id) >= (
             stored.employee_count)
 
-    def import_run(self, company_id: int, run, documents: set[str], members=None) -> None:
+    def import_run(self, company_id: int, run, documents: set[str], members=None,
+                   recheck: bool = False, even_final: bool = False) -> None:
         """Fetch the run's missing documents, then write them in one transaction.
 
+        `recheck`: also ask Nmbrs again for the documents we have, to notice corrections —
+        skipped for a final run (see `is_final`) unless `even_final` (a manual import).
         `members`: the run's employees when the caller already asked Nmbrs for them."""
         stored = self._stored_run(run.id)
-        journal = None
+        recheck = recheck and stored is not None and (even_final or not is_final(stored, run))
+        journal = answered_journal = None
         if JOURNAL in documents:
             if not (stored and self._has_journal(stored.id)):
                 journal = self._fetch_journal(company_id, run)
+            elif recheck:
+                answered_journal = self._fetch_journal(company_id, run)
             self.progress.advance()
-        slips = []
+        slips, answered_slips = [], []
         if PAYSLIPS in documents:
-            members, slips = self._fetch_payslips(company_id, run, stored, members)
-        if journal is None and not slips and (stored is None or members is None
-                                              or stored.employee_count == len(members)):
+            members, slips, answered_slips = self._fetch_payslips(company_id, run, stored,
+                                                                  members, recheck)
+        if (journal is None and not slips and not recheck
+                and (stored is None or members is None or stored.employee_count == len(members))):
             return
         try:
             stored = stored or self._add_run(run)
@@ -247,10 +256,59 @@ class AdministrationImporter:
                 self._add_journal(stored, run, journal)
             for employee, stored_file in slips:
                 self._add_payslip(stored, run, employee, stored_file)
+            changed = False
+            if answered_journal is not None:
+                changed |= self._compare_journal(stored, answered_journal)
+            for employee, stored_file in answered_slips:
+                changed |= self._compare_payslip(stored, employee, stored_file)
+            if changed:
+                self._run_changed(stored)
+            stored.nmbrs_run_at, stored.nmbrs_locked = _naive(run.run_at), run.is_locked
             self._commit()
         except Exception:
             db.session.rollback()
             raise
+
+    # -- corrections in Nmbrs (services/document_changes.py) -----------------------------
+
+    def _compare_journal(self, stored: PayrollRun, journal) -> bool:
+        entry = db.session.scalar(select(JournalEntry).where(
+            JournalEntry.payroll_run_id == stored.id))
+        rows = document_changes.journal_rows(journal.lines)
+        return document_changes.note_answer(
+            document_changes.JOURNAL, entry, document_changes.entry_fingerprint(entry),
+            document_changes.journal_fingerprint(rows), {"lines": rows}, payroll_run=stored)
+
+    def _compare_payslip(self, stored: PayrollRun, employee: Employee, stored_file) -> bool:
+        slip = db.session.scalar(select(PaySlip).where(
+            PaySlip.payroll_run_id == stored.id, PaySlip.employee_id == employee.id))
+        return document_changes.note_answer(
+            document_changes.PAYSLIP, slip, slip.sha256, stored_file.sha256,
+            {"storage_key": stored_file.key, "size": stored_file.size,
+             "sha256": stored_file.sha256}, payroll_run=stored)
+
+    def _run_changed(self, stored: PayrollRun) -> None:
+        self.result.summary["changed in Nmbrs"] += 1
+        when = stored.changed_in_nmbrs_at or utcnow()
+        self._problem(
+            document_changes.run_cause(stored),
+            document_changes.run_title(self.administration, stored),
+            f'{self._where_stored(stored)} Nmbrs now sends other content for this run than we '
+            f"imported (first noticed {when:%d-%m-%Y}): a correction or a recalculation. The "
+            "imported documents are kept as they were (they may be booked). Review the "
+            "differences on the journal entries and pay slips pages, rebook where needed and "
+            "accept the new version there.",
+            (("Journal entries", self._documents_path("documents.journals")),
+             ("Pay slips", self._documents_path("documents.payslips"))))
+
+    def _documents_path(self, endpoint: str) -> str:
+        from portal.services.links import path
+
+        return path(endpoint, administration_id=self.administration.id)
+
+    def _where_stored(self, stored: PayrollRun) -> str:
+        return (f'Administration: "{self.administration.name}". '
+                f'Run: "{period_label(stored.year, stored.period_end)}".')
 
     def _stored_run(self, nmbrs_run_id: int) -> PayrollRun | None:
         return db.session.scalar(select(PayrollRun).where(
@@ -290,6 +348,8 @@ class AdministrationImporter:
             booking_date=last_day_of_period(run.year, run.period_end),
             description=f"Payroll journal {period_label(run.year, run.period_end)}",
             import_run_id=self.import_run_id,
+            fingerprint=document_changes.journal_fingerprint(
+                document_changes.journal_rows(journal.lines)),
             lines=[JournalLine(position=i, account=line.account,
                                description=line.description or "",
                                cost_center=line.cost_center or "",
@@ -305,10 +365,12 @@ class AdministrationImporter:
         return db.session.scalar(select(func.count(PaySlip.id)).where(
             PaySlip.payroll_run_id == payroll_run_id))
 
-    def _fetch_payslips(self, company_id: int, run, stored: PayrollRun | None, members=None):
-        """Download each missing pay slip to the document store.
+    def _fetch_payslips(self, company_id: int, run, stored: PayrollRun | None, members=None,
+                        recheck: bool = False):
+        """Download each missing pay slip (and with `recheck` the others too) to the store.
 
-        Returns the run's members and a (employee, stored file) pair per new pay slip."""
+        Returns the run's members, a (employee, stored file) pair per new pay slip and one per
+        pay slip we had (asked again)."""
         have = set()
         if stored is not None:
             have = set(db.session.scalars(select(PaySlip.employee_id).where(
@@ -317,14 +379,16 @@ class AdministrationImporter:
         if members is None:
             members = self.client.run_employees(company_id, run.id, run.year)
         self._ask_unknown_employees(company_id, members)
+        answered = []
         for member in members:
             employee = self._employee(member, run)
-            if employee is not None and employee.id not in have:
+            if employee is not None and (employee.id not in have or recheck):
                 slip = self.client.payslip(member.employee_id, company_id, run.id, run.year)
                 if slip is not None:
-                    fetched.append((employee, document_store.save_pdf(slip.pdf)))
+                    pair = (employee, document_store.save_pdf(slip.pdf))
+                    (answered if employee.id in have else fetched).append(pair)
             self.progress.advance()
-        return members, fetched
+        return members, fetched, answered
 
     def _add_payslip(self, stored: PayrollRun, run, employee: Employee, stored_file) -> None:
         db.session.add(PaySlip(
@@ -447,10 +511,11 @@ class AdministrationImporter:
         return self._declarations[company_id, year]
 
     def _import_declaration(self, company_id: int, declaration) -> None:
-        exists = db.session.scalar(select(TaxAssessment.id).where(
+        existing = db.session.scalar(select(TaxAssessment).where(
             TaxAssessment.administration_id == self.administration.id,
             TaxAssessment.nmbrs_declaration_id == declaration.id))
-        if exists:
+        if existing is not None:
+            self._compare_declaration(company_id, existing, declaration)
             return
         document = self.client.wage_tax_xml(declaration.id, company_id)
         end = declaration.period_end or last_day_of_period(declaration.year, declaration.period)
@@ -461,9 +526,47 @@ class AdministrationImporter:
             period_start=_as_date(start), period_end=_as_date(end), booking_date=_as_date(end),
             total=_cents(declaration.total), payment_reference=declaration.payment_reference or "",
             status=declaration.status or "", xml=document.xml if document else None,
+            fingerprint=document_changes.tax_fingerprint(declaration.total,
+                                                         declaration.payment_reference),
             import_run_id=self.import_run_id))
         self._commit()
         self.result.summary["payroll tax assessments"] += 1
+
+    def _compare_declaration(self, company_id: int, assessment: TaxAssessment,
+                             declaration) -> None:
+        """The declaration list carries the total: only a changed one costs another call."""
+        answered = document_changes.tax_fingerprint(declaration.total,
+                                                    declaration.payment_reference)
+        current = document_changes.assessment_fingerprint(assessment)
+        pending = document_changes.pending_version(document_changes.TAX_ASSESSMENT,
+                                                   assessment.id)
+        if answered == current and pending is None:
+            return
+        xml = None
+        if answered != current and (pending is None or pending.fingerprint != answered):
+            document = self.client.wage_tax_xml(declaration.id, company_id)
+            xml = document.xml if document else None
+        elif pending is not None:
+            xml = pending.xml
+        changed = document_changes.note_answer(
+            document_changes.TAX_ASSESSMENT, assessment, current, answered,
+            {"total": str(_cents(declaration.total)),
+             "payment_reference": declaration.payment_reference or "",
+             "status": declaration.status or ""}, xml=xml)
+        if changed:
+            self.result.summary["changed in Nmbrs"] += 1
+            self._problem(
+                document_changes.assessment_cause(assessment),
+                document_changes.assessment_title(self.administration, assessment),
+                f'Administration: "{self.administration.name}". Nmbrs now reports a total of '
+                f"{_cents(declaration.total)} for the payroll tax assessment of "
+                f"{period_label(assessment.year, assessment.period)}; we imported "
+                f"{assessment.total}. The imported assessment is kept as it was (it may be "
+                "booked). Review it, rebook where needed and accept the new version on the "
+                "payroll tax assessments page.",
+                (("Payroll tax assessments",
+                  self._documents_path("documents.tax_assessments")),))
+        self._commit()
 
     # -- annual statements ---------------------------------------------------------------
 
@@ -507,6 +610,21 @@ class AdministrationImporter:
 
     def _problem(self, cause, title, message, links=()) -> None:
         self.result.problems.append(Problem(cause, title, message, tuple(links)))
+
+
+def is_final(stored: PayrollRun, run) -> bool:
+    """Whether the automatic import may skip re-checking a run we have: Nmbrs marks it final.
+
+    A run is final when Nmbrs reports it locked (RunInfo.IsLocked) and it has the same RunAt
+    as when we last checked it, and was locked then too: Nmbrs changes a locked run only after
+    unlocking and recalculating it, which gives it a new RunAt. A manual import re-checks
+    final runs too."""
+    return bool(run.is_locked and stored.nmbrs_locked and stored.nmbrs_run_at is not None
+                and stored.nmbrs_run_at == _naive(run.run_at))
+
+
+def _naive(value):
+    return value.replace(tzinfo=None) if value is not None and value.tzinfo else value
 
 
 def _cents(amount) -> Decimal:

@@ -12,7 +12,18 @@ import re
 import unicodedata
 from decimal import Decimal
 
-from flask import Blueprint, Response, abort, request, send_file, stream_with_context
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    request,
+    send_file,
+    stream_with_context,
+    url_for,
+)
+from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -20,6 +31,7 @@ from portal.authz import can_manage_domain, load_administration
 from portal.extensions import db
 from portal.models import (
     AnnualStatement,
+    DocumentVersion,
     Employee,
     ImportRun,
     JournalEntry,
@@ -27,7 +39,7 @@ from portal.models import (
     PaySlip,
     TaxAssessment,
 )
-from portal.services import document_store, import_overview
+from portal.services import document_changes, document_store, import_overview
 from portal.services.periods import period_label
 from portal.htmx import render
 from portal.validators import page_number
@@ -78,7 +90,8 @@ def payslips(administration_id):
     groups = [(run, list(slips)) for run, slips
               in itertools.groupby(page.items, key=lambda slip: slip.payroll_run)]
     return render("documents/payslips.html", "documents/_payslips.html",
-                  **_context(administration, page=page, groups=groups))
+                  **_context(administration, page=page, groups=groups,
+                             **_versions(document_changes.PAYSLIP, page.items)))
 
 
 @bp.get("/payslips/<int:payslip_id>.pdf")
@@ -154,7 +167,8 @@ def journals(administration_id):
     administration = load_administration(administration_id)
     page = _paginate(_journal_query(administration.id))
     return render("documents/journals.html", "documents/_journals.html",
-                  **_context(administration, page=page))
+                  **_context(administration, page=page,
+                             **_versions(document_changes.JOURNAL, page.items)))
 
 
 @bp.get("/administrations/<int:administration_id>/journals.csv")
@@ -207,7 +221,42 @@ def tax_assessments(administration_id):
                      .where(TaxAssessment.administration_id == administration.id)
                      .order_by(TaxAssessment.year.desc(), TaxAssessment.period.desc()))
     return render("documents/tax_assessments.html", "documents/_tax_assessments.html",
-                  **_context(administration, page=page))
+                  **_context(administration, page=page,
+                             **_versions(document_changes.TAX_ASSESSMENT, page.items)))
+
+
+# -- changed in Nmbrs after import ------------------------------------------------------------
+
+_PAGE_OF_KIND = {document_changes.JOURNAL: ".journals", document_changes.PAYSLIP: ".payslips",
+                 document_changes.TAX_ASSESSMENT: ".tax_assessments"}
+
+
+def _versions(kind: str, documents) -> dict:
+    """Pending new versions from Nmbrs and counts of kept earlier versions, by document id."""
+    ids = [document.id for document in documents]
+    return {"pending": document_changes.pending_by_document(kind, ids),
+            "earlier": document_changes.earlier_counts(kind, ids)}
+
+
+@bp.post("/administrations/<int:administration_id>/document-versions/<int:version_id>/accept")
+def accept_version(administration_id, version_id):
+    """Accept the version Nmbrs sends now; the replaced one is kept as an earlier version.
+
+    For those who manage the domain (portal staff, the domain's Back office)."""
+    administration = load_administration(administration_id, manage=True)
+    version = db.session.get(DocumentVersion, version_id)
+    if version is None or version.administration_id != administration.id:
+        abort(404)
+    target = url_for(_PAGE_OF_KIND[version.kind], administration_id=administration.id)
+    try:
+        document_changes.accept(version, current_user)
+    except document_changes.NothingToAccept as error:
+        db.session.rollback()
+        flash(str(error))
+        return redirect(target, 303)
+    db.session.commit()
+    flash("The new version from Nmbrs is now the document; the earlier one is kept.")
+    return redirect(target, 303)
 
 
 # -- import history ---------------------------------------------------------------------------

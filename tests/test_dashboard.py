@@ -157,8 +157,9 @@ def test_domain_members_see_only_their_domain_and_no_portal_matters(busy, client
     assert "Slagerij Jansen" not in page
     assert "Imported: 1 · nothing new: 0 · failed: 1 · waiting: 0." in page
     assert "salaris@vandijk.nl" not in page and 'id="dashboard-tasks"' not in page
-    # A Back office member may choose the company.
-    assert f'href="/administrations/{busy.administration.id}/nmbrs-company"' in page
+    # Only portal staff choose the Nmbrs company (issue 12): members get the administration.
+    assert "/nmbrs-company" not in page
+    assert f'href="/administrations/{busy.administration.id}"' in page
 
 
 def test_management_sees_the_administration_but_not_the_chooser(busy, client_as):

@@ -20,7 +20,6 @@ from portal.models import (
     CompanyLink,
     Domain,
     DomainMembership,
-    DomainRole,
     ImportRun,
     ImportStatus,
     JournalEntry,
@@ -119,10 +118,9 @@ def _visible_administrations(user: User):
 
 
 def _managed_domain_ids(user: User) -> set[int] | None:
-    """Domains whose Nmbrs company `user` may choose; None = all (portal staff)."""
-    if user.has_portal_role:
-        return None
-    return {m.domain_id for m in user.memberships if m.role == DomainRole.BACK_OFFICE}
+    """Domains whose Nmbrs company `user` may choose; None = all. Only portal staff link an
+    administration to an Nmbrs company (issue 12): for domain members, none."""
+    return None if user.has_portal_role else set()
 
 
 # -- the link -----------------------------------------------------------------------------

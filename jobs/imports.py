@@ -15,7 +15,7 @@ from portal.models import Administration, ImportRun, ImportStatus
 from portal.models._common import utcnow
 from portal.nmbrs.errors import InvalidCredentials, NmbrsError
 from portal.services import effective_settings as settings_service
-from portal.services import catch_up, nmbrs_access, outages, tasks
+from portal.services import catch_up, document_changes, nmbrs_access, outages, tasks
 from portal.services.import_progress import Progress
 from portal.services.importer import AdministrationImporter, ImportStopped, Problem, nmbrs_problem
 from portal.services.nmbrs_directory import Directory, redis_connection, round_key
@@ -133,8 +133,10 @@ def _succeeded(import_run: ImportRun, importer: AdministrationImporter, settings
     for problem in importer.result.problems:
         _raise_task(administration, problem, import_run.id)
     raised = {problem.cause for problem in importer.result.problems}
-    # Months too far behind stay a task until someone imported them by hand.
-    tasks.resolve_tasks(administration, keep_causes=raised | {catch_up.CAUSE})
+    # Months too far behind stay a task until someone imported them by hand; a change in Nmbrs
+    # stays a task until its new version is accepted (also when this import did not look).
+    tasks.resolve_tasks(administration, keep_causes=raised | {catch_up.CAUSE}
+                        | document_changes.open_causes(administration.id))
     if import_run.automatic:
         outages.caught_up(administration)
     summary = importer.total_summary()

@@ -214,3 +214,15 @@ def test_final_runs_are_not_asked_again_until_nmbrs_recalculates_them(app, nmbrs
     automatic_import(app, MAY_22)
     assert april.id in asked
     assert stored_run(4).changed_in_nmbrs_at is not None
+
+
+def test_the_change_task_stays_open_while_the_new_version_waits(app, nmbrs):
+    automatic_import(app, TODAY)
+    nmbrs.world.change_journal(run_of(nmbrs, 5).id)
+    automatic_import(app, MAY_21)
+    task = db.session.scalar(select(Task).where(Task.cause.startswith("run.changed")))
+    automatic_import(app, date(2026, 6, 2))
+    # In August, May is no longer re-checked; the task must not complete by itself.
+    automatic_import(app, date(2026, 8, 3))
+    assert db.session.get(Task, task.id).is_open
+    assert stored_run(5).changed_in_nmbrs_at is not None

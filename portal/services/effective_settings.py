@@ -308,7 +308,8 @@ def mark_credentials_rejected(credentials_id: int) -> None:
     if row is None or row.credentials_rejected_at is not None:
         return
     row.credentials_rejected_at = utcnow()
-    audit.record(row.portal_id, "nmbrs.credentials_rejected", row, {"scope": row.scope})
+    audit.record(row.portal_id, "nmbrs.credentials_rejected", row, {"scope": row.scope},
+                 user=None)
 
 
 def credentials_work(credentials_id: int) -> None:
@@ -324,4 +325,4 @@ def credentials_work(credentials_id: int) -> None:
     if row.credentials_rejected_at is not None:
         row.credentials_rejected_at = None
         audit.record(row.portal_id, "nmbrs.credentials_accepted_again", row,
-                     {"scope": row.scope})
+                     {"scope": row.scope}, user=None)

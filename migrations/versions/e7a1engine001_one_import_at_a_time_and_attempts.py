@@ -1,7 +1,7 @@
 """one import at a time per administration; import attempts
 
 Revision ID: e7a1engine001
-Revises: f8a1complink01
+Revises: e7a1security01
 Create Date: 2026-11-30 05:15:00
 
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'e7a1engine001'
-down_revision = 'f8a1complink01'
+down_revision = 'e7a1security01'
 branch_labels = None
 depends_on = None
 

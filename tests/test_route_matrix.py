@@ -14,6 +14,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import (
     AnnualStatement,
+    DocumentVersion,
     Domain,
     DomainRole,
     Employee,
@@ -101,6 +102,7 @@ POLICIES = {
     ("documents.annual_statements", "GET"): DOMAIN_VIEW,
     ("documents.payslip_pdf", "GET"): DOMAIN_VIEW,
     ("documents.annual_statement_pdf", "GET"): DOMAIN_VIEW,
+    ("documents.accept_version", "POST"): DOMAIN_MANAGE,
     ("nmbrs_settings.index", "GET"): PORTAL_STAFF,
     ("nmbrs_settings.connection", "GET"): PORTAL_STAFF,
     ("nmbrs_settings.connect_form", "GET"): PORTAL_STAFF,
@@ -162,9 +164,16 @@ def _objects_of(domain, administration, user):
     db.session.add_all([slip, statement])
     task = raise_task(administration, cause="matrix", title="Matrix", message="Matrix")
     db.session.flush()
+    version = DocumentVersion(administration_id=administration.id, kind="payslip",
+                              document_id=slip.id, payroll_run_id=run.id, state="pending",
+                              fingerprint="0" * 64, content={"storage_key": stored.key,
+                                                             "size": stored.size,
+                                                             "sha256": "0" * 64})
+    db.session.add(version)
+    db.session.flush()
     return {"domain_id": domain.id, "administration_id": administration.id,
             "import_run_id": import_run.id, "payslip_id": slip.id, "statement_id": statement.id,
-            "task_id": task.id, "user_id": user.id}
+            "task_id": task.id, "user_id": user.id, "version_id": version.id}
 
 
 @pytest.fixture

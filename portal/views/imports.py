@@ -17,6 +17,7 @@ from portal.extensions import db
 from portal.models import ImportRun
 from portal.nmbrs.errors import NmbrsError
 from portal.services import company_links, import_overview, import_progress, nmbrs_access
+from portal.services.import_guard import import_blocked_reason
 from portal.document_types import DOCUMENT_LABELS, TICKED_DOCUMENTS
 from portal.htmx import is_htmx, render
 from portal.validators import parse_id
@@ -173,7 +174,18 @@ def retrieve_work_costs(administration_id):
 
 
 def _start(administration, kind, year, import_request):
-    """Queue the import; htmx gets the progress fragment, a plain form the import page."""
+    """Queue the import; htmx gets the progress fragment, a plain form the import page.
+
+    Refused (422, with the reason) while the link is off, disconnected or paused, or the
+    administration has no payroll contract: the job could only fail."""
+    blocked = import_blocked_reason(administration)
+    if blocked:
+        if is_htmx():
+            return render("imports/progress.html", "imports/_progress.html", 422,
+                          administration=administration, message=blocked, import_run=None)
+        return _import_page(administration, year, selected_runs=set(),
+                            selected_documents=set(DEFAULT_DOCUMENTS), message=blocked,
+                            status=422)
     try:
         import_run = enqueue.start_manual_import(administration.id, current_user, kind,
                                                  import_request)
@@ -201,12 +213,14 @@ def _start(administration, kind, year, import_request):
 def _import_page(administration, year, selected_runs, selected_documents, errors=None,
                  message=None, status=200):
     runs, company, nmbrs_error = [], None, None
+    blocked = import_blocked_reason(administration)
     try:
-        client = nmbrs_access.client_for(administration)
-        company = company_links.resolve_company(administration, client)
-        if company is not None:
-            runs = import_overview.run_overviews(administration.id,
-                                                 client.runs(company.id, year), _today())
+        if not blocked:  # no Nmbrs call for a link that is off, disconnected or paused
+            client = nmbrs_access.client_for(administration)
+            company = company_links.resolve_company(administration, client)
+            if company is not None:
+                runs = import_overview.run_overviews(administration.id,
+                                                     client.runs(company.id, year), _today())
     except NmbrsError as error:
         nmbrs_error = str(error)
     work_costs, fiscal_wage_total = import_overview.work_costs(administration.id, year)
@@ -219,7 +233,8 @@ def _import_page(administration, year, selected_runs, selected_documents, errors
         runs=runs, company=company, nmbrs_error=nmbrs_error, errors=errors or {},
         selected_runs=selected_runs, selected_documents=selected_documents,
         document_choices=import_overview.document_choices(), message=message,
-        work_costs=work_costs, fiscal_wage_total=fiscal_wage_total,
+        work_costs=work_costs, fiscal_wage_total=fiscal_wage_total, blocked=blocked,
+        statuses=import_overview.STATUSES,
         active_progress={run.kind: _progress_context(run) for run in active},
     )
     if is_htmx():  # the form answers into the progress slot; its own errors replace the form

@@ -27,6 +27,6 @@ clean-demo:
 # The Dutch catalogue: extract every marked text, merge it into translations/nl, compile the .mo
 # (the .mo files are committed, so a clean clone runs without this step; a test checks they match).
 translations: $(VENV_STAMP)
-	.venv/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o translations/messages.pot .
+	.venv/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ --no-location --sort-output -o translations/messages.pot .
 	.venv/bin/pybabel update -i translations/messages.pot -d translations -l nl --no-fuzzy-matching --ignore-obsolete
 	.venv/bin/pybabel compile -d translations

@@ -80,7 +80,7 @@ def _init_extensions(app: Flask) -> None:
     i18n.init_app(app)
     login_manager.session_protection = "strong"
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Please sign in to continue."
+    login_manager.login_message = i18n._l("Please sign in to continue.")
 
 
 def _sqlite_pragmas(app: Flask) -> None:
@@ -202,12 +202,19 @@ def _register_request_hooks(app: Flask) -> None:
         }
 
 
-SERVER_ERROR_MESSAGE = ("Something went wrong on our side. Reload the page to see what was "
+def N_(text: str) -> str:
+    """Marks a text for translation where it is defined; translated where it is shown."""
+    return text
+
+
+SERVER_ERROR_MESSAGE = N_("Something went wrong on our side. Reload the page to see what was "
                         "saved, then try again; if it keeps happening, tell a Portal administrator "
                         "the time it happened.")
 
 
 def _register_error_handlers(app: Flask) -> None:
+    from flask_babel import gettext as _
+
     from portal.htmx import render
 
     def error_page(status: int, title: str, message: str):
@@ -216,34 +223,34 @@ def _register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(403)
     def _forbidden(_error):
-        return error_page(403, "Not allowed", "Your role does not allow this. Ask a Portal "
-                      "administrator if you need access.")
+        return error_page(403, _("Not allowed"), _("Your role does not allow this. Ask a Portal "
+                                                    "administrator if you need access."))
 
     @app.errorhandler(404)
     def _not_found(_error):
-        return error_page(404, "Not found",
-                          "This page does not exist or is not part of your portal.")
+        return error_page(404, _("Not found"),
+                          _("This page does not exist or is not part of your portal."))
 
     @app.errorhandler(CSRFError)
     def _csrf_error(error):
         app.logger.warning("CSRF rejected: %s", error.description)
-        return error_page(400, "Form expired", "The form was out of date. Reload the page and try "
-                      "again.")
+        return error_page(400, _("Form expired"), _("The form was out of date. Reload the page "
+                                                     "and try again."))
 
     @app.errorhandler(InternalServerError)
     def _server_error(error):
         """Any unexpected failure: the layout with an apology, never a traceback."""
         db.session.rollback()  # the failed transaction must not break the page as well
         try:
-            return error_page(500, "Something went wrong", SERVER_ERROR_MESSAGE)
+            return error_page(500, _("Something went wrong"), _(SERVER_ERROR_MESSAGE))
         except Exception:  # the layout itself failed (database down): plain text, still no trace
             app.logger.exception("The error page could not be rendered")
             return SERVER_ERROR_MESSAGE, 500, {"Content-Type": "text/plain; charset=utf-8"}
 
     @app.errorhandler(429)
     def _too_many(_error):
-        return error_page(429, "Too many attempts", "Too many sign-in attempts. Wait a minute and "
-                      "try again.")
+        return error_page(429, _("Too many attempts"), _("Too many sign-in attempts. Wait a minute "
+                                                         "and try again."))
 
 
 def _register_cli(app: Flask) -> None:

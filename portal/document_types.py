@@ -9,26 +9,28 @@ column on `NmbrsSettings` (with a migration) and its field on `EffectiveSettings
 
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
+
 
 @dataclass(frozen=True)
 class DocumentType:
     key: str  # in import requests and job arguments
-    label: str  # the choice on the manual import page
+    label: object  # the choice on the manual import page (a lazy, translated text)
     # The NmbrsSettings column that switches its automatic import on, and the switch's label;
     # None: imported by hand only.
     preference: str | None
-    preference_label: str | None
+    preference_label: object | None
     ticked: bool  # ticked on the manual import page to begin with
 
 
 DOCUMENT_TYPES = (
-    DocumentType("journal", "Payroll journal entries", "import_journals",
-                 "Import payroll journals automatically", ticked=True),
-    DocumentType("payslips", "Pay slips", "import_payslips",
-                 "Import pay slips automatically", ticked=True),
-    DocumentType("tax_assessments", "Payroll tax assessment", "import_tax_assessments",
-                 "Import payroll tax assessments automatically", ticked=True),
-    DocumentType("annual_statements", "Annual statements", None, None, ticked=False),
+    DocumentType("journal", _l("Payroll journal entries"), "import_journals",
+                 _l("Import payroll journals automatically"), ticked=True),
+    DocumentType("payslips", _l("Pay slips"), "import_payslips",
+                 _l("Import pay slips automatically"), ticked=True),
+    DocumentType("tax_assessments", _l("Payroll tax assessment"), "import_tax_assessments",
+                 _l("Import payroll tax assessments automatically"), ticked=True),
+    DocumentType("annual_statements", _l("Annual statements"), None, None, ticked=False),
 )
 JOURNAL, PAYSLIPS, TAX_ASSESSMENTS, ANNUAL_STATEMENTS = (kind.key for kind in DOCUMENT_TYPES)
 DOCUMENT_LABELS = {kind.key: kind.label for kind in DOCUMENT_TYPES}

@@ -52,6 +52,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["date"] = format_day
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.globals["current_language"] = current_language
+    app.jinja_env.globals["period_label"] = local_period_label
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
 
 
@@ -80,6 +81,18 @@ def format_money(value, currency: str = "EUR") -> str:
     """Decimal → "€ 1.234,56" (nl, with a non-breaking space) or "€1,234.56" (en)."""
     amount = value if isinstance(value, Decimal) else Decimal(str(value or 0))
     return format_currency(amount, currency, locale=current_language())
+
+
+def local_period_label(year: int, period: int) -> str:
+    """A run's period in the reader's language: "mei 2026" / "May 2026", "13e periode 2026"."""
+    from flask_babel import gettext
+
+    from portal.services.periods import DUTCH_MONTHS, ENGLISH_MONTHS
+
+    if period >= 13:
+        return gettext("13th period %(year)s", year=year)
+    months = DUTCH_MONTHS if current_language() == "nl" else ENGLISH_MONTHS
+    return f"{months[period - 1]} {year}"
 
 
 def iso_utc(value: datetime) -> str:

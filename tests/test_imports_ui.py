@@ -69,7 +69,20 @@ def _sandbox_client(sandbox_url):
 
 
 @pytest.fixture
-def nmbrs(monkeypatch, sandbox_url):
+def connected(world):
+    """The portal's Nmbrs link is connected (imports are refused without it, issue 15)."""
+    from portal.models import NmbrsSettings
+
+    if not db.session.query(NmbrsSettings).filter_by(portal_id=world.portal.id,
+                                                     scope="portal").count():
+        db.session.add(NmbrsSettings(portal_id=world.portal.id, scope="portal",
+                                     username=demo_data.SANDBOX_USERNAME,
+                                     token=demo_data.SANDBOX_TOKEN))
+        db.session.commit()
+
+
+@pytest.fixture
+def nmbrs(monkeypatch, sandbox_url, connected):
     """Screens talk to the sandbox; the settings service is not the point here."""
     calls = []
 
@@ -93,7 +106,7 @@ def redis_db(app):
 
 
 @pytest.fixture
-def fake_start(monkeypatch):
+def fake_start(monkeypatch, connected):
     """start_manual_import that records the call and creates a queued ImportRun only."""
     started = []
 
@@ -114,7 +127,8 @@ def _stored_documents(app, world, tmp_path, ids):
     a = world.administration
     employee = Employee(administration_id=a.id, number=1, name="Jan de Vries")
     run = PayrollRun(administration_id=a.id, nmbrs_run_id=ids.runs[1], year=2026, number=1,
-                     period_start=1, period_end=1, description="Januari 2026")
+                     period_start=1, period_end=1, description="Januari 2026",
+                     employee_count=1)  # the importer records the run's employees
     db.session.add_all([employee, run])
     db.session.flush()
     stored = document_store.save_pdf(b"%PDF-1.4\n%%EOF\n")
@@ -311,7 +325,7 @@ def test_choosing_another_debtors_company_is_refused(world, client_as, nmbrs, id
     assert db.session.scalar(select(func.count(CompanyLink.id))) == 0
 
 
-def test_nmbrs_errors_are_shown_as_a_message(world, client_as, monkeypatch):
+def test_nmbrs_errors_are_shown_as_a_message(world, client_as, monkeypatch, connected):
     def unavailable(_administration, **_options):
         raise NmbrsUnavailable()
 
@@ -358,9 +372,11 @@ def test_import_page_lists_runs_with_what_is_imported(app, world, client_as, nmb
     assert "<td>Yes</td>" in january and "<td>1 of 1</td>" in january
     # Earlier months never imported are pointed out; the current month is not "late".
     february = page[page.index(f'id="run-{ids.runs[2]}"'):page.index(f'id="run-{ids.runs[3]}"')]
-    assert "Not yet imported" in february
+    # (issue 15: the statuses say what is missing and why)
+    assert "Missing from an earlier month" in february
     june = page[page.index(f'id="run-{ids.runs[6]}"'):]
-    assert "Not yet imported" not in june.split("</tr>")[0]
+    assert "Missing from an earlier month" not in june.split("</tr>")[0]
+    assert "Not imported yet" in june.split("</tr>")[0]
     assert "Import all employees" in page and "Retrieve WKR payroll balance 2026" in page
     assert 'id="fiscal-wage-total">€18,471.50<' in page
 

@@ -5,6 +5,7 @@ from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -22,9 +23,8 @@ class PortalRole(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {"portal-admin": "Portal administrator", "portal-back-office": "Portal back office"}[
-            self.value
-        ]
+        return {"portal-admin": _l("Portal administrator"),
+                "portal-back-office": _l("Portal back office")}[self.value]
 
 
 class DomainRole(enum.StrEnum):
@@ -34,7 +34,8 @@ class DomainRole(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {"back-office": "Back office", "management": "Management", "hrm": "HRM"}[self.value]
+        return {"back-office": _l("Back office"), "management": _l("Management"),
+                "hrm": _l("HRM")}[self.value]
 
 
 def _enum(enum_class, name):

@@ -3,6 +3,7 @@
 import enum
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -18,7 +19,7 @@ class TaskStatus(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {"open": "Open", "completed": "Completed"}[self.value]
+        return {"open": _l("Open"), "completed": _l("Completed")}[self.value]
 
 
 class Task(db.Model):
@@ -76,7 +77,7 @@ class Task(db.Model):
 
     @property
     def assignee_label(self) -> str:
-        return self.assignee.email if self.assignee else "Portal administrators"
+        return self.assignee.email if self.assignee else str(_l("Portal administrators"))
 
     @property
     def link_pairs(self) -> list[tuple[str, str]]:

@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import and_, func, literal, or_, select, union_all
 
-from portal.authz import can_manage_domain
 from portal.extensions import db
 from portal.i18n import TIMEZONE
 from portal.models import (
@@ -299,4 +298,4 @@ def may_choose_company(dashboard: Dashboard, domain_id: int) -> bool:
     return dashboard.may_choose_company is None or domain_id in dashboard.may_choose_company
 
 
-__all__ = ["build", "Dashboard", "may_choose_company", "LIST_LIMIT", "can_manage_domain"]
+__all__ = ["build", "Dashboard", "may_choose_company", "LIST_LIMIT"]

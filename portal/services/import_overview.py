@@ -4,18 +4,41 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models import Employee, JournalEntry, PayrollRun, PaySlip, TaxAssessment, WorkCostPeriod
 from portal.document_types import DOCUMENT_LABELS
-from portal.services.periods import month_of_period, period_label
+from portal.i18n import local_period_label
+from portal.models import JournalEntry, PayrollRun, PaySlip, TaxAssessment, WorkCostPeriod
+from portal.services.periods import month_of_period
 
 KIND_LABELS = {
     "automatic": "Automatic import",
     "manual": "Manual import",
     "employees": "Import all employees",
     "work-costs": "WKR payroll balance",
+}
+
+
+# The statuses of a run on the import page, each with what it means (the page's legend).
+STATUSES = {
+    "imported": (_l("Imported"),
+                 _l("The journal entry, a pay slip for every employee of the run and the payroll "
+                    "tax assessment are here.")),
+    "waiting-for-assessment": (
+        _l("Imported; tax assessment not yet made in Nmbrs"),
+        _l("Everything of the run is here except the payroll tax assessment: Nmbrs makes it "
+           "after the period is declared. The automatic import fetches it when it exists.")),
+    "partly": (_l("Partly imported"),
+               _l("Some documents of the run are here; the line says which are missing.")),
+    "not-imported": (_l("Not imported yet"),
+                     _l("A run of the current month: the automatic import fetches it on its "
+                        "import days, or import it here now.")),
+    "late": (_l("Missing from an earlier month"),
+             _l("A run of an earlier month that is not (fully) here. The automatic import only "
+                "takes the current month: import it here.")),
 }
 
 
@@ -28,25 +51,56 @@ class RunOverview:
     description: str
     journal: bool
     payslips: int
-    employees: int
+    employees: int | None  # employees Nmbrs paid in the run (known once the run was imported)
     tax_assessment: bool
     late: bool  # a run of an earlier month that is not (fully) imported
 
     @property
+    def payslips_complete(self) -> bool:
+        if self.employees is None:
+            return self.payslips > 0
+        return self.payslips >= self.employees
+
+    @property
     def fully_imported(self) -> bool:
-        return self.journal and self.payslips >= self.employees > 0 and self.tax_assessment
+        return self.journal and self.payslips_complete and self.tax_assessment
 
     @property
     def nothing_imported(self) -> bool:
         return not self.journal and not self.payslips and not self.tax_assessment
 
     @property
-    def status(self) -> str:
+    def status_code(self) -> str:
         if self.fully_imported:
-            return "Imported"
+            return "imported"
         if self.late:
-            return "Not yet imported"
-        return "Not imported" if self.nothing_imported else "Partly imported"
+            return "late"
+        if self.nothing_imported:
+            return "not-imported"
+        if self.journal and self.payslips_complete:
+            return "waiting-for-assessment"
+        return "partly"
+
+    @property
+    def status(self) -> str:
+        return str(STATUSES[self.status_code][0])
+
+    @property
+    def missing(self) -> list[str]:
+        """What of the run is not here, in words: ["journal entry", "2 of 3 pay slips", ...]."""
+        if self.fully_imported or self.nothing_imported:
+            return []
+        missing = []
+        if not self.journal:
+            missing.append(gettext("payroll journal entry"))
+        if not self.payslips_complete:
+            missing.append(gettext("%(missing)s of %(total)s pay slips",
+                                   missing=self.employees - self.payslips, total=self.employees)
+                           if self.employees else gettext("pay slips"))
+        if not self.tax_assessment:
+            missing.append(gettext("payroll tax assessment (not yet made in Nmbrs)")
+                           if not self.late else gettext("payroll tax assessment"))
+        return missing
 
 
 def run_overviews(administration_id: int, runs, today: date) -> list[RunOverview]:
@@ -62,8 +116,6 @@ def run_overviews(administration_id: int, runs, today: date) -> list[RunOverview
         select(PaySlip.payroll_run_id, func.count(PaySlip.id))
         .where(PaySlip.payroll_run_id.in_(stored_ids))
         .group_by(PaySlip.payroll_run_id)).all()) if stored_ids else {}
-    employees = db.session.scalar(select(func.count(Employee.id)).where(
-        Employee.administration_id == administration_id)) or 0
     assessed = {(year, period) for year, period in db.session.execute(
         select(TaxAssessment.year, TaxAssessment.period).where(
             TaxAssessment.administration_id == administration_id))}
@@ -74,11 +126,12 @@ def run_overviews(administration_id: int, runs, today: date) -> list[RunOverview
         earlier = (run.year, month_of_period(run.period_end)) < (today.year, today.month)
         overview = RunOverview(
             id=run.id, number=run.number, year=run.year,
-            period_label=period_label(run.year, run.period_end),
+            period_label=local_period_label(run.year, run.period_end),
             description=run.description or "",
             journal=row is not None and row.id in journals,
             payslips=slips.get(row.id, 0) if row is not None else 0,
-            employees=employees,
+            # The run's own employees, not today's: known from the run's import.
+            employees=row.employee_count if row is not None else None,
             tax_assessment=all((run.year, month) in assessed for month in months),
             late=False,
         )

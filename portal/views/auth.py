@@ -3,6 +3,8 @@
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user
 from wtforms import EmailField, PasswordField
@@ -16,16 +18,16 @@ bp = Blueprint("auth", __name__)
 
 
 class LoginForm(PortalForm):
-    email = EmailField("E-mail", filters=[strip_whitespace], validators=[DataRequired(), Email()])
-    password = PasswordField("Password", validators=[DataRequired()])
+    email = EmailField(_l("E-mail"), filters=[strip_whitespace], validators=[DataRequired(), Email()])
+    password = PasswordField(_l("Password"), validators=[DataRequired()])
 
 
 class PasswordForm(PortalForm):
-    current_password = PasswordField("Current password", validators=[DataRequired()])
-    new_password = PasswordField("New password", validators=[DataRequired()])
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
+    new_password = PasswordField(_l("New password"), validators=[DataRequired()])
     confirm_password = PasswordField(
-        "Repeat the new password",
-        validators=[DataRequired(), EqualTo("new_password", "The two passwords differ.")],
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("new_password", _l("The two passwords differ."))],
     )
 
 
@@ -96,7 +98,7 @@ def limiter_config(key: str) -> str:
 def logout():
     """Sign out: this session ends on the server too, so a copy of the cookie stops working."""
     sessions.sign_out()
-    flash("You are signed out.")
+    flash(_("You are signed out."))
     return redirect(url_for("auth.login"))
 
 
@@ -114,7 +116,7 @@ def change_password():
     form = PasswordForm()
     if form.validate_on_submit():
         if not current_user.check_password(form.current_password.data):
-            form.current_password.errors.append("The current password is wrong.")
+            form.current_password.errors.append(_("The current password is wrong."))
         else:
             try:
                 accounts.change_password(current_user, form.new_password.data)
@@ -125,7 +127,7 @@ def change_password():
                 db.session.commit()
                 # Keep this session alive under the new session version.
                 login_user(current_user._get_current_object())
-                flash("Your password has been changed. Other sessions were signed out.")
+                flash(_("Your password has been changed. Other sessions were signed out."))
                 return redirect(url_for("dashboard.index"))
     status = 422 if form.errors else 200
     return render_template("auth/password.html", form=form), status

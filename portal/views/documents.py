@@ -13,8 +13,9 @@ import unicodedata
 from decimal import Decimal
 
 from flask import Blueprint, Response, abort, request, send_file, stream_with_context
+from flask_babel import gettext
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import defer, selectinload
 
 from portal.authz import can_manage_domain, load_administration
 from portal.extensions import db
@@ -26,9 +27,10 @@ from portal.models import (
     PayrollRun,
     PaySlip,
     TaxAssessment,
+    WorkCostPeriod,
 )
 from portal.services import document_store, import_overview
-from portal.services.periods import period_label
+from portal.i18n import local_period_label
 from portal.htmx import render
 from portal.validators import page_number
 
@@ -39,12 +41,11 @@ CSV_HEADER = ("run", "date", "account", "description", "cost center", "debit", "
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-bp.add_app_template_global(period_label, "period_label")
-
-
 @bp.app_template_global("run_label")
 def run_label(run: PayrollRun) -> str:
-    return f"{period_label(run.year, run.period_end)} (run {run.number})"
+    """"May 2026 (run 5)" in the reader's language (templates and the CSV export)."""
+    return gettext("%(period)s (run %(number)s)",
+                   period=local_period_label(run.year, run.period_end), number=run.number)
 
 
 def _paginate(statement):
@@ -66,19 +67,50 @@ def _context(administration, **context):
 # -- pay slips --------------------------------------------------------------------------------
 
 
+class DocumentFilter:
+    """?year= and ?employee= of a document list, read leniently (bad values are ignored)."""
+
+    def __init__(self, args, years: list[int], employees: list[Employee] | None = None):
+        year = args.get("year", "")
+        self.year = int(year) if year.isdigit() and int(year) in years else None
+        employee = args.get("employee", "")
+        ids = {e.id for e in employees or []}
+        self.employee = int(employee) if employee.isdigit() and int(employee) in ids else None
+        self.years, self.employees = years, employees or []
+
+    def args(self, **changes) -> dict:
+        values = {"year": self.year, "employee": self.employee, **changes}
+        return {key: value for key, value in values.items() if value not in (None, "")}
+
+
+def _run_years(administration_id: int) -> list[int]:
+    return list(db.session.scalars(
+        select(PayrollRun.year).where(PayrollRun.administration_id == administration_id)
+        .distinct().order_by(PayrollRun.year.desc())))
+
+
 @bp.get("/administrations/<int:administration_id>/payslips")
 def payslips(administration_id):
+    """Pay slips per run, newest first; filterable by year and employee."""
     administration = load_administration(administration_id)
+    employees = list(db.session.scalars(
+        select(Employee).where(Employee.administration_id == administration.id)
+        .order_by(Employee.number)))
+    filters = DocumentFilter(request.args, _run_years(administration.id), employees)
+    query = (select(PaySlip).join(PaySlip.payroll_run).join(PaySlip.employee)
+             .where(PaySlip.administration_id == administration.id))
+    if filters.year is not None:
+        query = query.where(PayrollRun.year == filters.year)
+    if filters.employee is not None:
+        query = query.where(PaySlip.employee_id == filters.employee)
     page = _paginate(
-        select(PaySlip).join(PaySlip.payroll_run).join(PaySlip.employee)
-        .where(PaySlip.administration_id == administration.id)
-        .options(selectinload(PaySlip.payroll_run), selectinload(PaySlip.employee))
+        query.options(selectinload(PaySlip.payroll_run), selectinload(PaySlip.employee))
         .order_by(PayrollRun.year.desc(), PayrollRun.number.desc(), Employee.number))
     # Newest run first (Jinja's groupby would sort the runs by id instead).
     groups = [(run, list(slips)) for run, slips
               in itertools.groupby(page.items, key=lambda slip: slip.payroll_run)]
     return render("documents/payslips.html", "documents/_payslips.html",
-                  **_context(administration, page=page, groups=groups))
+                  **_context(administration, page=page, groups=groups, filters=filters))
 
 
 @bp.get("/payslips/<int:payslip_id>.pdf")
@@ -151,10 +183,22 @@ def _journal_query(administration_id: int):
 
 @bp.get("/administrations/<int:administration_id>/journals")
 def journals(administration_id):
+    """Payroll journal entries, newest first; filterable by year and by an employee's runs."""
     administration = load_administration(administration_id)
-    page = _paginate(_journal_query(administration.id))
+    employees = list(db.session.scalars(
+        select(Employee).where(Employee.administration_id == administration.id)
+        .order_by(Employee.number)))
+    filters = DocumentFilter(request.args, _run_years(administration.id), employees)
+    query = _journal_query(administration.id)
+    if filters.year is not None:
+        query = query.where(PayrollRun.year == filters.year)
+    if filters.employee is not None:
+        # The entries of the runs that paid the employee (a journal entry is per run).
+        query = query.where(JournalEntry.payroll_run_id.in_(
+            select(PaySlip.payroll_run_id).where(PaySlip.employee_id == filters.employee)))
+    page = _paginate(query)
     return render("documents/journals.html", "documents/_journals.html",
-                  **_context(administration, page=page))
+                  **_context(administration, page=page, filters=filters))
 
 
 @bp.get("/administrations/<int:administration_id>/journals.csv")
@@ -205,9 +249,56 @@ def tax_assessments(administration_id):
     administration = load_administration(administration_id)
     page = _paginate(select(TaxAssessment)
                      .where(TaxAssessment.administration_id == administration.id)
+                     .options(defer(TaxAssessment.xml))
                      .order_by(TaxAssessment.year.desc(), TaxAssessment.period.desc()))
+    with_xml = set(db.session.scalars(
+        select(TaxAssessment.id).where(TaxAssessment.administration_id == administration.id,
+                                       TaxAssessment.xml.is_not(None))))
     return render("documents/tax_assessments.html", "documents/_tax_assessments.html",
-                  **_context(administration, page=page))
+                  **_context(administration, page=page, with_xml=with_xml))
+
+
+@bp.get("/tax-assessments/<int:assessment_id>.xml")
+def tax_assessment_xml(assessment_id):
+    """The payroll tax assessment (loonaangifte) as Nmbrs sent it: an XML download."""
+    assessment = db.session.get(TaxAssessment, assessment_id)
+    if assessment is None:
+        abort(404)
+    administration = load_administration(assessment.administration_id)
+    if not assessment.xml:
+        abort(404)
+    name = (f"loonaangifte-{assessment.year}-{assessment.period:02d}-"
+            f"{_slug(administration.name)}.xml")
+    response = Response(assessment.xml, mimetype="application/xml")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "no-store, private"
+    return response
+
+
+# -- WKR payroll balance ----------------------------------------------------------------------
+
+
+@bp.get("/administrations/<int:administration_id>/wkr")
+def work_costs(administration_id):
+    """The WKR payroll balance (loonsom and the other WKR figures) per period of a year, for
+    everyone who may read the administration. Retrieving it from Nmbrs is on the Import page."""
+    administration = load_administration(administration_id)
+    years = list(db.session.scalars(
+        select(WorkCostPeriod.year).where(WorkCostPeriod.administration_id == administration.id)
+        .distinct().order_by(WorkCostPeriod.year.desc())))
+    year_arg = request.args.get("year", "")
+    year = int(year_arg) if year_arg.isdigit() and int(year_arg) in years else (
+        years[0] if years else None)
+    rows = list(db.session.scalars(
+        select(WorkCostPeriod).where(WorkCostPeriod.administration_id == administration.id,
+                                     WorkCostPeriod.year == year)
+        .order_by(WorkCostPeriod.period))) if year is not None else []
+    totals = {name: sum((getattr(row, name) for row in rows), Decimal("0.00"))
+              for name in ("fiscal_wage", "work_cost_payroll", "work_cost_financial",
+                           "available_space", "to_pay")}
+    return render("documents/work_costs.html", "documents/_work_costs.html",
+                  **_context(administration, years=years, year=year, rows=rows, totals=totals))
 
 
 # -- import history ---------------------------------------------------------------------------

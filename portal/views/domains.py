@@ -1,6 +1,7 @@
 """Domains: the list, creating one, and a domain's page with its administrations and members."""
 
 from flask import Blueprint, abort, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -29,9 +30,9 @@ bp = Blueprint("domains", __name__, url_prefix="/domains")
 
 class DomainForm(PortalForm):
     name = StringField(
-        "Domain name",
-        description="Lowercase letters, digits and dashes. It must equal the debtor name in "
-        "Nmbrs and cannot be changed later.",
+        _l("Domain name"),
+        description=_l("Lowercase letters, digits and dashes. It must equal the debtor name in "
+        "Nmbrs and cannot be changed later."),
     )
 
     def validate_name(self, field):
@@ -43,15 +44,15 @@ class DomainForm(PortalForm):
 
 class AdministrationForm(PortalForm):
     name = StringField(
-        "Name", validators=[DataRequired("Enter the administration's name."), Length(max=200)],
-        description="Equal to the company name in Nmbrs.",
+        _l("Name"), validators=[DataRequired(_l("Enter the administration's name.")), Length(max=200)],
+        description=_l("Equal to the company name in Nmbrs."),
     )
     relation_code = StringField(
-        "Relation code",
-        validators=[DataRequired("Enter the relation code."), Length(max=20), RelationCode()],
-        description="Equal to the company number in Nmbrs (often 1).",
+        _l("Relation code"),
+        validators=[DataRequired(_l("Enter the relation code.")), Length(max=20), RelationCode()],
+        description=_l("Equal to the company number in Nmbrs (often 1)."),
     )
-    payroll_contract = BooleanField("Active payroll contract")
+    payroll_contract = BooleanField(_l("Active payroll contract"))
 
     def validate_name(self, field):
         field.data = field.data.strip()
@@ -74,7 +75,7 @@ def _payroll_contract(form, current: bool) -> bool:
 
 
 class NmbrsFeatureForm(PortalForm):
-    enabled = BooleanField("Payroll connection – Nmbrs for all administrations of this domain")
+    enabled = BooleanField(_l("Payroll connection – Nmbrs for all administrations of this domain"))
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -83,9 +84,9 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class MemberForm(PortalForm):
-    user_id = SelectField("User", coerce=int)
+    user_id = SelectField(_l("User"), coerce=int)
     roles = MultiCheckboxField(
-        "Roles", choices=[SelectChoice(role.value, role.label) for role in DomainRole]
+        _l("Roles"), choices=[SelectChoice(role.value, role.label) for role in DomainRole]
     )
 
 

@@ -17,6 +17,7 @@ from portal.extensions import db
 from portal.models import ImportRun
 from portal.nmbrs.errors import NmbrsError, NmbrsUnavailable
 from portal.services import company_links, import_overview, import_progress, nmbrs_access
+from portal.services.import_guard import import_blocked_reason
 from portal.document_types import DOCUMENT_LABELS, TICKED_DOCUMENTS
 from portal.htmx import is_htmx, render
 from portal.validators import parse_id
@@ -166,7 +167,18 @@ def retrieve_work_costs(administration_id):
 
 
 def _start(administration, kind, year, import_request):
-    """Queue the import; htmx gets the progress fragment, a plain form the import page."""
+    """Queue the import; htmx gets the progress fragment, a plain form the import page.
+
+    Refused (422, with the reason) while the link is off, disconnected or paused, or the
+    administration has no payroll contract: the job could only fail."""
+    blocked = import_blocked_reason(administration)
+    if blocked:
+        if is_htmx():
+            return render("imports/progress.html", "imports/_progress.html", 422,
+                          administration=administration, message=blocked, import_run=None)
+        return _import_page(administration, year, selected_runs=set(),
+                            selected_documents=set(DEFAULT_DOCUMENTS), message=blocked,
+                            status=422)
     try:
         import_run = enqueue.start_manual_import(administration.id, current_user, kind,
                                                  import_request)
@@ -194,8 +206,14 @@ def _import_page(administration, year, selected_runs, selected_documents, errors
                  message=None, status=200, runs_from_nmbrs=False):
     """The import page from the database alone; the run list comes from Nmbrs in a fragment
     (`import_runs`) unless `runs_from_nmbrs` (a form shown again with its errors, the page
-    without JavaScript)."""
-    nmbrs = _runs_from_nmbrs(administration, year) if runs_from_nmbrs else {"runs_pending": True}
+    without JavaScript). No Nmbrs call for a link that is off, disconnected or paused."""
+    blocked = import_blocked_reason(administration)
+    if blocked:
+        nmbrs = {"runs": [], "company": None, "nmbrs_error": None}
+    elif runs_from_nmbrs:
+        nmbrs = _runs_from_nmbrs(administration, year)
+    else:
+        nmbrs = {"runs_pending": True}
     work_costs, fiscal_wage_total = import_overview.work_costs(administration.id, year)
     active = [run for kind in import_overview.KIND_LABELS if kind != "automatic"
               for run in [enqueue.active_import(administration.id, kind)] if run is not None]
@@ -205,7 +223,8 @@ def _import_page(administration, year, selected_runs, selected_documents, errors
         years=list(range(_today().year, _today().year - YEARS_BACK - 1, -1)),
         errors=errors or {}, selected_runs=selected_runs, selected_documents=selected_documents,
         document_choices=import_overview.document_choices(), message=message,
-        work_costs=work_costs, fiscal_wage_total=fiscal_wage_total,
+        work_costs=work_costs, fiscal_wage_total=fiscal_wage_total, blocked=blocked,
+        statuses=import_overview.STATUSES,
         active_progress={run.kind: _progress_context(run) for run in active}, **nmbrs,
     )
     if is_htmx():  # the form answers into the progress slot; its own errors replace the form
@@ -220,11 +239,12 @@ def import_runs(administration_id):
     page with the runs without JavaScript. Waits at most NMBRS_PAGE_TIMEOUT per Nmbrs call."""
     administration = load_administration(administration_id, manage=True)
     year = _year_arg(request.args.get("year"))
-    if is_htmx():
+    if is_htmx() and not import_blocked_reason(administration):
         return render("imports/import.html", "imports/_import_form.html",
                       administration=administration, domain=administration.domain, year=year,
                       errors={}, selected_runs=set(), selected_documents=set(DEFAULT_DOCUMENTS),
                       document_choices=import_overview.document_choices(),
+                      statuses=import_overview.STATUSES, blocked=None,
                       **_runs_from_nmbrs(administration, year))
     return _import_page(administration, year, selected_runs=set(),
                         selected_documents=set(DEFAULT_DOCUMENTS), runs_from_nmbrs=True)

@@ -2,6 +2,7 @@
 a domain or an administration. Rules that span fields (first day ≤ last day, the "all" switch,
 "as parent" or an own value per group) live here, next to the fields."""
 
+from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -50,36 +51,37 @@ class ConnectionForm(PortalForm):
     """Credentials, import preferences and import days (the portal's link)."""
 
     username = StringField(
-        "Username",
+        _l("Username"),
         filters=[_strip],
         validators=[
-            DataRequired("Enter the e-mail address you use to log into Nmbrs."),
+            DataRequired(_l("Enter the e-mail address you use to log into Nmbrs.")),
             Length(max=254),
-            Email("Enter a valid e-mail address, for example name@kantoor.nl.",
+            Email(_l("Enter a valid e-mail address, for example name@kantoor.nl."),
                   check_deliverability=False),
         ],
-        description="The e-mail address you use to log into Nmbrs.",
+        description=_l("The e-mail address you use to log into Nmbrs."),
     )
     token = PasswordField(
-        "API token",
-        description="In Nmbrs: click your name (top right) → User profile → API Token tab.",
+        _l("API token"),
+        description=_l("In Nmbrs: click your name (top right) → User profile → API Token tab."),
     )
-    import_all = BooleanField("Automatically import all payroll documents", default=True)
+    import_all = BooleanField(_l("Automatically import all payroll documents"), default=True)
     # The state of "all" when the form was shown: tells the server which switch the user moved.
     import_all_was = HiddenField(default="y")
     # One switch per document type imported automatically (portal/document_types.py).
     locals().update({kind.preference: BooleanField(kind.preference_label, default=True)
                      for kind in AUTOMATIC_TYPES})
     import_late_runs = BooleanField(
-        "Also import runs of earlier months automatically", default=False,
-        description="Off: a payroll run of an earlier month is imported by hand.",
+        _l("Also import runs of earlier months automatically"), default=False,
+        description=_l("Off: a payroll run of an earlier month is imported by hand."),
     )
-    first_day = DayField("First day", default=PREFERENCE_DEFAULTS["first_day"],
-                         description="Day of the month from which documents are imported (1–31).")
+    first_day = DayField(
+        _l("First day"), default=PREFERENCE_DEFAULTS["first_day"],
+        description=_l("Day of the month from which documents are imported (1–31)."))
     last_day = DayField(
-        "Last day", default=PREFERENCE_DEFAULTS["last_day"],
-        description="Last day of the month on which documents are imported (1–31; a day past "
-                    "the end of a short month means its last day).",
+        _l("Last day"), default=PREFERENCE_DEFAULTS["last_day"],
+        description=_l("Last day of the month on which documents are imported (1–31; a day past "
+                       "the end of a short month means its last day)."),
     )
 
     # True when there is no stored token to keep (connecting; a new own-credentials override).
@@ -138,15 +140,15 @@ def _check_day(field, missing_message):
         raise ValidationError(DAY_MESSAGE)
 
 
-MODE_CHOICES = [SelectChoice("inherit", "As parent"), SelectChoice("own", "Own value")]
+MODE_CHOICES = [SelectChoice("inherit", _l("As parent")), SelectChoice("own", _l("Own value"))]
 
 
 class OverrideForm(ConnectionForm):
     """A domain's or administration's different settings: per group "as parent" or its own."""
 
-    credentials_mode = RadioField("Credentials", choices=MODE_CHOICES, default="inherit")
-    imports_mode = RadioField("Import preferences", choices=MODE_CHOICES, default="inherit")
-    days_mode = RadioField("Days on which documents are imported", choices=MODE_CHOICES,
+    credentials_mode = RadioField(_l("Credentials"), choices=MODE_CHOICES, default="inherit")
+    imports_mode = RadioField(_l("Import preferences"), choices=MODE_CHOICES, default="inherit")
+    days_mode = RadioField(_l("Days on which documents are imported"), choices=MODE_CHOICES,
                            default="inherit")
 
     def own(self, group: str) -> bool:

@@ -3,6 +3,8 @@
 from math import ceil
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
@@ -18,7 +20,7 @@ from portal.validators import page_number, parse_id
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 
 PAGE_SIZE = 50
-ASSIGNED_CHOICES = {"me": "Assigned to me", "all": "Everyone"}
+ASSIGNED_CHOICES = {"me": _l("Assigned to me"), "all": _l("Everyone")}
 
 
 @bp.before_request
@@ -154,7 +156,7 @@ def complete(task_id):
     task = load_task(task_id)
     task_service.complete_task(task, current_user)
     db.session.commit()
-    return _answer(task, f"Task completed: {task.title}")
+    return _answer(task, _("Task completed: %(title)s", title=task_title(task)))
 
 
 @bp.post("/<int:task_id>/assignee")
@@ -167,10 +169,10 @@ def reassign(task_id):
         assignee_id = parse_id(value)
         assignee = db.session.get(User, assignee_id) if assignee_id else None
         if assignee is None or assignee.portal_id != task.portal_id or not assignee.portal_role:
-            return _answer(task, "", 422, error="Choose a portal user from the list.")
+            return _answer(task, "", 422, error=_("Choose a portal user from the list."))
     task_service.reassign_task(task, assignee, current_user)
     db.session.commit()
-    return _answer(task, f"Task assigned to {task.assignee_label}: {task.title}")
+    return _answer(task, _("Task assigned to %(assignee)s: %(title)s", assignee=task.assignee_label, title=task_title(task)))
 
 
 @bp.cli.command("complete-stale")

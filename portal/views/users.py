@@ -1,6 +1,8 @@
 """Users of the portal (Portal administrator only): create users, set portal roles."""
 
 from flask import Blueprint, flash, redirect, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms import EmailField, PasswordField, SelectChoice, SelectField
@@ -15,7 +17,7 @@ from portal.services import accounts
 
 bp = Blueprint("users", __name__, url_prefix="/users")
 
-ROLE_CHOICES = [SelectChoice("", "No portal role")] + [
+ROLE_CHOICES = [SelectChoice("", _l("No portal role"))] + [
     SelectChoice(role.value, role.label) for role in PortalRole
 ]
 
@@ -24,19 +26,20 @@ INVALID_ROLE = "choose one of the portal roles in the list."
 
 
 class UserForm(PortalForm):
-    email = EmailField("E-mail", filters=[strip_whitespace],
-                       validators=[DataRequired("Enter an e-mail address."),
-                                             Email("Enter a valid e-mail address.")])
+    email = EmailField(_l("E-mail"), filters=[strip_whitespace],
+                       validators=[DataRequired(_l("Enter an e-mail address.")),
+                                             Email(_l("Enter a valid e-mail address."))])
     password = PasswordField(
-        "Initial password", validators=[DataRequired("Enter an initial password.")],
-        description=f"At least {accounts.MIN_PASSWORD_LENGTH} characters; the user can change it.",
+        _l("Initial password"), validators=[DataRequired(_l("Enter an initial password."))],
+        description=_l("At least %(count)s characters; the user can change it.",
+                       count=accounts.MIN_PASSWORD_LENGTH),
         render_kw={"autocomplete": "new-password"},
     )
-    portal_role = SelectField("Portal role", choices=ROLE_CHOICES)
+    portal_role = SelectField(_l("Portal role"), choices=ROLE_CHOICES)
 
 
 class RoleForm(PortalForm):
-    portal_role = SelectField("Portal role", choices=ROLE_CHOICES)
+    portal_role = SelectField(_l("Portal role"), choices=ROLE_CHOICES)
 
 
 def _role(value: str) -> PortalRole | None:
@@ -88,11 +91,11 @@ def set_role(user_id):
     form = RoleForm()
     if form.validate_on_submit():
         if user.id == current_user.id and form.portal_role.data != PortalRole.ADMIN.value:
-            flash("You cannot remove your own Portal administrator role.", "error")
+            flash(_("You cannot remove your own Portal administrator role."), "error")
         else:
             accounts.set_portal_role(user, _role(form.portal_role.data), actor=current_user)
             db.session.commit()
-            flash(f"Portal role of {user.email} saved.")
+            flash(_("Portal role of %(email)s saved.", email=user.email))
     else:
         flash(f"The portal role of {user.email} was not changed: {INVALID_ROLE}", "error")
         return _render_index(UserForm(formdata=None), 422)

@@ -90,6 +90,7 @@ POLICIES = {
     ("imports.choose_company", "POST"): NMBRS_LINK,
     ("imports.company_section", "GET"): DOMAIN_VIEW,
     ("imports.import_page", "GET"): DOMAIN_MANAGE,
+    ("imports.import_runs", "GET"): DOMAIN_MANAGE,
     ("imports.start_import", "POST"): DOMAIN_MANAGE,
     ("imports.import_employees", "POST"): DOMAIN_MANAGE,
     ("imports.retrieve_work_costs", "POST"): DOMAIN_MANAGE,

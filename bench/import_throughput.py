@@ -1,26 +1,35 @@
-"""Benchmark: the automatic import of many administrations against the Nmbrs sandbox.
+"""Benchmark: automatic and manual imports of many administrations against the Nmbrs sandbox.
 
 Prints, all measured in one run:
-- Nmbrs calls per administration, against the minimum the import needs;
-- the import time divided by the time the rate ceiling allows for those calls (target ≤ 1.5);
-- the speed-up over the same import done one call at a time (target ≥ 8×);
+- calls made ÷ the independent minimum (bench/minimum_calls.py: derived from the sandbox's data
+  alone), for the automatic import of a first month, of a second month on top of it (employees
+  known, new hires not), and for a manual import (target ≤ 1.05 each);
+- the import time divided by the time the rate ceiling allows for those calls (target ≤ 1.2);
+- the speed-up over the same import done one call at a time;
 - the highest number of calls the sandbox saw in any one second (never above the ceiling).
 
-The one-call-at-a-time import runs on a sample of the administrations (--sample) with one
-in-process worker; its time per administration, times the number of administrations, is the
-baseline. The concurrent import runs the rest with --workers worker processes.
+Realistic sizes: employee counts are skewed (most administrations 1–20, one in 50 has 200, the
+first has --largest, 2,000 by default); one in four administrations hires someone in the second
+month. The one-call-at-a-time import runs on a sample (--sample) with one in-process worker,
+which also does the manual import of the second month; the rest runs with --workers workers.
 
     .venv/bin/python bench/import_throughput.py --administrations 1000 --latency 0.1
+    .venv/bin/python bench/import_throughput.py ... --write-readme   # the README's table
+
+Timings are meaningful only on a quiet machine (nothing else on the cores).
 """
 
 import argparse
 import os
+import platform
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from datetime import date
 from pathlib import Path
 
@@ -31,29 +40,36 @@ from cryptography.fernet import Fernet  # noqa: E402
 from redis import Redis  # noqa: E402
 from rq import SimpleWorker  # noqa: E402
 from rq.serializers import JSONSerializer  # noqa: E402
-from sqlalchemy import func, insert, select  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
 from werkzeug.serving import WSGIRequestHandler, make_server  # noqa: E402
 
 from app import create_app  # noqa: E402
-from jobs.enqueue import start_automatic_import  # noqa: E402
+from bench.minimum_calls import Known, round_minimum  # noqa: E402
+from jobs.enqueue import start_automatic_import, start_manual_import  # noqa: E402
 from jobs.queue import AppContextJob, get_queue  # noqa: E402
 from portal import demo_data  # noqa: E402
+from portal.document_types import JOURNAL, PAYSLIPS, TAX_ASSESSMENTS  # noqa: E402
 from portal.demo_data import DemoAdministration, DemoDomain, DemoEmployee  # noqa: E402
 from portal.extensions import db  # noqa: E402
 from portal.models import (  # noqa: E402
     Administration,
     Domain,
-    Employee,
     ImportRun,
     ImportStatus,
     NmbrsSettings,
     Portal,
 )
+from portal.nmbrs.sandbox.data import build_sandbox_data  # noqa: E402
 from portal.nmbrs.sandbox.server import CallCounter, SandboxApp, SandboxOptions  # noqa: E402
 
 ADMINISTRATIONS_PER_DOMAIN = 10
-EMPLOYEES_PER_ADMINISTRATION = 2
-REDIS_URL = "redis://127.0.0.1:6379/11"
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/11")
+YEAR = date.today().year
+FIRST_MONTH, SECOND_MONTH = 3, 4
+FIRST_DAY, SECOND_DAY = date(YEAR, FIRST_MONTH, 15), date(YEAR, SECOND_MONTH, 15)
+README = ROOT / "README.md"
+README_START = "<!-- bench:import_throughput:start -->"
+README_END = "<!-- bench:import_throughput:end -->"
 
 
 class QuietHandler(WSGIRequestHandler):
@@ -61,19 +77,46 @@ class QuietHandler(WSGIRequestHandler):
         pass
 
 
-def synthetic_domains(count: int) -> list[DemoDomain]:
+class OperationCounter(CallCounter):
+    """The sandbox's call counter, also counting calls per operation (to see any excess)."""
+
+    def __init__(self):
+        super().__init__()
+        self.by_operation = Counter()
+
+    def log_operation(self, service: str, operation: str) -> None:
+        super().log_operation(service, operation)
+        with self._lock:
+            self.by_operation[f"{service}/{operation}"] += 1
+
+
+def employee_count(index: int, largest: int) -> int:
+    """Skewed: the first administration has `largest`, one in 50 has 200, the rest 1–20."""
+    if index == 0:
+        return largest
+    if index % 50 == 25:
+        return min(200, largest)
+    return 1 + (index * 37) % 20
+
+
+def synthetic_domains(count: int, largest: int) -> list[DemoDomain]:
     domains = []
     for d in range(count // ADMINISTRATIONS_PER_DOMAIN):
-        administrations = tuple(
-            DemoAdministration(
+        administrations = []
+        for a in range(ADMINISTRATIONS_PER_DOMAIN):
+            index = d * ADMINISTRATIONS_PER_DOMAIN + a
+            size = employee_count(index, largest)
+            hires = index % 4 == 0 and size >= 3  # the last one starts in the second month
+            administrations.append(DemoAdministration(
                 name=f"Bench Klant {d:03d}-{a:02d} B.V.", relation_code=str(a + 1), payroll=True,
                 employees=tuple(
                     DemoEmployee(e + 1, "Werknemer", f"Nummer {e + 1}", "Hoofdstraat", "1",
                                  "1234 AB", "Utrecht", "NL91ABNA0417164300",
-                                 f"{100000000 + d * 1000 + a * 10 + e}", "3000.00")
-                    for e in range(EMPLOYEES_PER_ADMINISTRATION)))
-            for a in range(ADMINISTRATIONS_PER_DOMAIN))
-        domains.append(DemoDomain(name=f"bench-klant-{d:03d}", administrations=administrations))
+                                 f"{100000000 + index * 10000 + e}", "3000.00",
+                                 first_period=SECOND_MONTH if hires and e == size - 1 else 1)
+                    for e in range(size))))
+        domains.append(DemoDomain(name=f"bench-klant-{d:03d}",
+                                  administrations=tuple(administrations)))
     return domains
 
 
@@ -94,41 +137,39 @@ def seed(domains) -> None:
             administration = Administration(domain_id=domain.id, name=demo_admin.name,
                                             relation_code=demo_admin.relation_code,
                                             payroll_contract=True)
-            db.session.add(administration)
-            db.session.flush()
-            db.session.execute(insert(Employee), [
-                {"administration_id": administration.id, "number": e.number, "name": e.name,
-                 "bsn": e.bsn, "iban": e.iban} for e in demo_admin.employees])
+            db.session.add(administration)  # no employees: the first import creates them
     db.session.commit()
 
 
-def minimum_calls(domains: int, administrations: int, tax_declarations: int) -> float:
-    """Calls an import cannot do without, per administration.
-
-    Per administration: the run list, the run's journal, the run's employees, one pay slip per
-    employee, the wage-tax list and each new declaration's XML. Once per credentials and round:
-    the debtor list; once per debtor: its company list.
-    """
-    per_administration = 3 + EMPLOYEES_PER_ADMINISTRATION + 1 + tax_declarations
-    shared = 1 + domains
-    return per_administration + shared / administrations
-
-
-def run_sequential(app, administration_ids, today) -> float:
-    """One in-process worker: every Nmbrs call waits for the one before."""
-    connection = Redis.from_url(REDIS_URL)
-    for administration_id in administration_ids:
-        start_automatic_import(administration_id, today)
-    started = time.perf_counter()
+def work_in_process(connection) -> None:
     SimpleWorker([get_queue("imports", connection)], connection=connection,
                  serializer=JSONSerializer, job_class=AppContextJob).work(burst=True)
+
+
+def run_sequential(administration_ids, day) -> float:
+    """One in-process worker: every Nmbrs call waits for the one before."""
+    for administration_id in administration_ids:
+        start_automatic_import(administration_id, day)
+    started = time.perf_counter()
+    work_in_process(Redis.from_url(REDIS_URL))
     return time.perf_counter() - started
 
 
-def run_concurrent(app, administration_ids, today, workers: int, env: dict,
-                   fork: bool) -> float:
+def run_manual(administration_ids, companies, year: int, month: int) -> float:
+    """The manual import of a month's runs, every document type, one call at a time."""
+    for administration_id, company in zip(administration_ids, companies):
+        run_ids = [run.id for run in company.runs if run.year == year and run.period == month]
+        start_manual_import(administration_id, None, "manual", {
+            "year": year, "run_ids": run_ids,
+            "documents": [JOURNAL, PAYSLIPS, TAX_ASSESSMENTS]})
+    started = time.perf_counter()
+    work_in_process(Redis.from_url(REDIS_URL))
+    return time.perf_counter() - started
+
+
+def run_concurrent(administration_ids, day, workers: int, env: dict, fork: bool) -> float:
     for administration_id in administration_ids:
-        start_automatic_import(administration_id, today)
+        start_automatic_import(administration_id, day)
     started = time.perf_counter()
     processes = [subprocess.Popen(
         [sys.executable, "-m", "flask", "--app", "app", "worker", "--burst", "--no-scheduler",
@@ -140,22 +181,18 @@ def run_concurrent(app, administration_ids, today, workers: int, env: dict,
     return time.perf_counter() - started
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--administrations", type=int, default=1000)
-    parser.add_argument("--latency", type=float, default=0.1, help="seconds per Nmbrs call")
-    parser.add_argument("--workers", type=int, default=16)
-    parser.add_argument("--sample", type=int, default=20,
-                        help="administrations imported one call at a time (the baseline)")
-    parser.add_argument("--ceiling", type=int, default=120, help="NMBRS_RATE_LIMIT, calls/s")
-    parser.add_argument("--fork", action="store_true",
-                        help="fork a work horse per job (default: jobs run in the worker)")
-    args = parser.parse_args()
+def measured(sandbox, run) -> tuple[float, OperationCounter]:
+    """Run one phase with a fresh call counter: (seconds, the counter)."""
+    sandbox.counter = OperationCounter()
+    seconds = run()
+    return seconds, sandbox.counter
 
-    today = date.today()
+
+def main() -> None:
+    args = arguments()
     workdir = Path(tempfile.mkdtemp(prefix="payroll-link-bench-"))
-    domains = synthetic_domains(args.administrations)
-    sandbox = SandboxApp(SandboxOptions(latency=args.latency), today=today, domains=domains)
+    domains = synthetic_domains(args.administrations, args.largest)
+    sandbox = SandboxApp(SandboxOptions(latency=args.latency), today=FIRST_DAY, domains=domains)
     server = make_server("127.0.0.1", 0, sandbox, threaded=True, request_handler=QuietHandler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     soap_url = f"http://127.0.0.1:{server.server_port}/soap/v3"
@@ -175,44 +212,133 @@ def main() -> None:
             db.create_all()
             seed(domains)
             AppContextJob.flask_app = app
-            ids = list(db.session.scalars(select(Administration.id).order_by(Administration.id)))
-            sample, rest = ids[:args.sample], ids[args.sample:]
-            # The previous month's declaration exists (unless it is January): one XML each.
-            declarations = 0 if today.month == 1 else 1
-
-            sandbox.counter = CallCounter()
-            sequential_seconds = run_sequential(app, sample, today)
-            sequential_calls = sandbox.counter.stats()["total_calls"]
-
-            sandbox.counter = CallCounter()
-            concurrent_seconds = run_concurrent(app, rest, today, args.workers, env,
-                                                args.fork)
-            stats = sandbox.counter.stats()
-            failed = db.session.scalar(select(func.count(ImportRun.id)).where(
-                ImportRun.status != ImportStatus.SUCCEEDED))
+            results = run_phases(args, sandbox, env, domains)
     finally:
         server.shutdown()
         shutil.rmtree(workdir, ignore_errors=True)
+    lines = report(args, results)
+    print("\n".join(lines))
+    if args.write_readme:
+        write_readme(args, results)
+        print(f"README.md: the benchmark table between {README_START} and {README_END}")
 
-    calls = stats["total_calls"]
-    per_admin = calls / len(rest)
-    minimum = minimum_calls(len(domains), args.administrations, declarations)
+
+def arguments():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--administrations", type=int, default=1000,
+                        help="a multiple of 10 (10 administrations per debtor)")
+    parser.add_argument("--largest", type=int, default=2000,
+                        help="employees of the largest administration")
+    parser.add_argument("--latency", type=float, default=0.1, help="seconds per Nmbrs call")
+    parser.add_argument("--workers", type=int, default=16)
+    parser.add_argument("--sample", type=int, default=20,
+                        help="administrations imported one call at a time (the baseline), "
+                             "then imported by hand for the second month")
+    parser.add_argument("--ceiling", type=int, default=120, help="NMBRS_RATE_LIMIT, calls/s")
+    parser.add_argument("--fork", action="store_true",
+                        help="fork a work horse per job (default: jobs run in the worker)")
+    parser.add_argument("--write-readme", action="store_true",
+                        help="write the results as the README's benchmark table")
+    return parser.parse_args()
+
+
+def run_phases(args, sandbox, env, domains) -> dict:
+    ids = list(db.session.scalars(select(Administration.id).order_by(Administration.id)))
+    companies = list(sandbox.world.companies)  # in the order of the administrations
+    sample, rest = ids[:args.sample], ids[args.sample:]
+    sample_companies, rest_companies = companies[:args.sample], companies[args.sample:]
+    known = Known()
+    results = {"administrations": len(ids), "sample": len(sample), "rest": len(rest),
+               "debtors": len(domains), "employees": sum(len(c.employees) for c in companies)}
+
+    periods = {FIRST_MONTH, FIRST_MONTH - 1}
+    minimum = round_minimum(sandbox.world, sample_companies, FIRST_MONTH, periods, known)
+    seconds, counter = measured(sandbox, lambda: run_sequential(sample, FIRST_DAY))
+    results["sequential"] = (seconds, counter, minimum)
+    minimum = round_minimum(sandbox.world, rest_companies, FIRST_MONTH, periods, known)
+    seconds, counter = measured(sandbox, lambda: run_concurrent(rest, FIRST_DAY, args.workers,
+                                                                env, args.fork))
+    results["first month"] = (seconds, counter, minimum)
+
+    sandbox.world = build_sandbox_data(SECOND_DAY, domains)  # a month later in Nmbrs
+    companies = list(sandbox.world.companies)  # the same companies, with the new month's run
+    sample_companies, rest_companies = companies[:args.sample], companies[args.sample:]
+    periods = {SECOND_MONTH, SECOND_MONTH - 1}
+    minimum = round_minimum(sandbox.world, rest_companies, SECOND_MONTH, periods, known)
+    seconds, counter = measured(sandbox, lambda: run_concurrent(rest, SECOND_DAY, args.workers,
+                                                                env, args.fork))
+    results["second month"] = (seconds, counter, minimum)
+    minimum = round_minimum(sandbox.world, sample_companies, SECOND_MONTH, {SECOND_MONTH}, known)
+    seconds, counter = measured(sandbox, lambda: run_manual(sample, sample_companies, YEAR,
+                                                            SECOND_MONTH))
+    results["manual"] = (seconds, counter, minimum)
+    results["not succeeded"] = db.session.scalar(select(func.count(ImportRun.id)).where(
+        ImportRun.status != ImportStatus.SUCCEEDED))
+    return results
+
+
+def ratios(args, results) -> list[tuple[str, str, str]]:
+    """(what, measured, target) rows, every figure from this run."""
+    rows = []
+    for phase, label in (("first month", "automatic import, first month"),
+                         ("second month", "automatic import, second month on top"),
+                         ("manual", "manual import of the second month's runs")):
+        _seconds, counter, minimum = results[phase]
+        calls = counter.stats()["total_calls"]
+        rows.append((f"Nmbrs calls ÷ independent minimum, {label}",
+                     f"{calls} / {minimum} = {calls / minimum:.3f}", "≤ 1.05"))
+    seconds, counter, _minimum = results["first month"]
+    calls = counter.stats()["total_calls"]
     ceiling_seconds = calls / args.ceiling
-    baseline_seconds = sequential_seconds / len(sample) * len(rest)
-    print(f"administrations: {len(rest)} concurrently ({args.workers} workers, "
-          f"{'forking' if args.fork else 'not forking'}), "
-          f"{len(sample)} one call at a time; sandbox latency {args.latency * 1000:.0f} ms; "
-          f"ceiling {args.ceiling} calls/s")
-    print(f"imports not succeeded: {failed}")
-    print(f"Nmbrs calls per administration: {per_admin:.2f} (minimum needed {minimum:.2f}; "
-          f"one call at a time: {sequential_calls / len(sample):.2f})")
-    print(f"import time / time the ceiling allows: {concurrent_seconds:.1f} s / "
-          f"{ceiling_seconds:.1f} s = {concurrent_seconds / ceiling_seconds:.2f} (target <= 1.5)")
-    print(f"speed-up over one call at a time: {baseline_seconds:.1f} s / "
-          f"{concurrent_seconds:.1f} s = {baseline_seconds / concurrent_seconds:.1f}x "
-          f"(target >= 8x; the ceiling allows {args.ceiling * args.latency:.0f}x)")
-    print(f"highest number of calls in one second: {stats['max_calls_per_second']} "
-          f"(ceiling {args.ceiling})")
+    rows.append((f"import time ÷ time the {args.ceiling} calls/s ceiling allows (first month)",
+                 f"{seconds:.1f} s / {ceiling_seconds:.1f} s = {seconds / ceiling_seconds:.2f}",
+                 "≤ 1.2"))
+    sequential_seconds = results["sequential"][0]
+    baseline = sequential_seconds / results["sample"] * results["rest"]
+    rows.append(("speed-up over one call at a time (first month)",
+                 f"{baseline / seconds:.1f}×",
+                 f"the ceiling allows {args.ceiling * args.latency:.0f}×" if args.latency
+                 else "— (no latency)"))
+    highest = max(results[p][1].stats()["max_calls_per_second"]
+                  for p in ("first month", "second month"))
+    rows.append(("highest number of calls in one second", str(highest), f"≤ {args.ceiling}"))
+    return rows
+
+
+def report(args, results) -> list[str]:
+    lines = [f"administrations: {results['administrations']} ({results['employees']} employees, "
+             f"largest {args.largest}; {results['rest']} concurrently with {args.workers} "
+             f"workers, {results['sample']} one call at a time and by hand); sandbox latency "
+             f"{args.latency * 1000:.0f} ms; ceiling {args.ceiling} calls/s",
+             f"imports not succeeded: {results['not succeeded']}"]
+    lines += [f"{what}: {value} (target {target})" for what, value, target in
+              ratios(args, results)]
+    for phase in ("first month", "second month", "manual"):
+        counter = results[phase][1]
+        top = ", ".join(f"{op} {n}" for op, n in counter.by_operation.most_common())
+        lines.append(f"calls of the {phase}: {top}")
+    return lines
+
+
+def write_readme(args, results) -> None:
+    """Replace the table between the README's markers with this run's figures."""
+    machine = (f"{platform.node() or 'unknown host'}: {os.cpu_count()} cores, "
+               f"{platform.machine()}, Python {platform.python_version()}")
+    command = " ".join(["bench/import_throughput.py"] + sys.argv[1:])
+    table = [README_START,
+             f"Generated by `{command}` on {date.today().isoformat()} ({machine}); "
+             f"{results['administrations']} administrations, {results['employees']} employees, "
+             f"sandbox latency {args.latency * 1000:.0f} ms.",
+             "",
+             "| | measured | target |",
+             "|---|---|---|"]
+    table += [f"| {what} | {value} | {target} |" for what, value, target in ratios(args, results)]
+    table.append(README_END)
+    text = README.read_text()
+    pattern = re.compile(re.escape(README_START) + ".*?" + re.escape(README_END), re.S)
+    if not pattern.search(text):
+        raise SystemExit(f"README.md has no {README_START} … {README_END} markers")
+    README.write_text(pattern.sub(lambda _m: "\n".join(table), text))
 
 
 if __name__ == "__main__":

@@ -1,4 +1,10 @@
-"""Starting imports: one ImportRun row and one RQ job with a deterministic id per import."""
+"""Starting imports: one ImportRun row and one RQ job per import.
+
+One import at a time per administration, whatever its kind: the database refuses a second
+queued or running ImportRun of the same administration (`uq_import_run_active`), and the caller
+is told which import is running. An automatic import is queued once per day unless that day's
+import failed: a failed day can be queued again (the dispatcher, `flask dispatch-imports`).
+"""
 
 from datetime import date
 
@@ -16,24 +22,44 @@ from portal.models.imports import ACTIVE_STATUSES
 JOB_TIMEOUT = "2h"
 
 
-def active_import(administration_id: int, kind: str) -> ImportRun | None:
-    return db.session.scalar(select(ImportRun).where(
-        ImportRun.administration_id == administration_id, ImportRun.kind == kind,
-        ImportRun.status.in_(ACTIVE_STATUSES)))
+def active_import(administration_id: int, kind: str | None = None) -> ImportRun | None:
+    """The queued or running import of the administration (of `kind`, if given)."""
+    query = select(ImportRun).where(ImportRun.administration_id == administration_id,
+                                    ImportRun.status.in_(ACTIVE_STATUSES))
+    if kind is not None:
+        query = query.where(ImportRun.kind == kind)
+    return db.session.scalar(query.order_by(ImportRun.id).limit(1))
+
+
+def automatic_job_prefix(administration_id: int, day: date) -> str:
+    return f"auto-{administration_id}-{day:%Y%m%d}-"
+
+
+def day_imported(administration_id: int, day: date) -> bool:
+    """Whether the automatic import of `day` already succeeded (then it is not queued again)."""
+    return db.session.scalar(select(ImportRun.id).where(
+        ImportRun.administration_id == administration_id, ImportRun.kind == "automatic",
+        ImportRun.status == ImportStatus.SUCCEEDED,
+        ImportRun.job_id.startswith(automatic_job_prefix(administration_id, day),
+                                    autoescape=True)).limit(1)) is not None
 
 
 def start_automatic_import(administration_id: int, day: date) -> ImportRun | None:
-    """Queue today's automatic import of an administration, unless it is already queued."""
+    """Queue the automatic import of `day`, unless it succeeded already or an import of the
+    administration is queued or running. A failed day is queued again."""
     from jobs.imports import import_administration
 
+    if day_imported(administration_id, day):
+        return None
     return _start(administration_id, "automatic", None, {"day": day.isoformat()},
-                  import_administration, job_id=f"auto-{administration_id}-{day:%Y%m%d}",
+                  import_administration, job_prefix=automatic_job_prefix(administration_id, day),
                   extra_args=(day.isoformat(),))
 
 
 def start_manual_import(administration_id: int, user, kind: str,
                         request: dict) -> ImportRun | None:
-    """Queue a manual import (runs, employees or WKR); None when one is already running."""
+    """Queue a manual import (runs, employees or WKR); None when an import of the
+    administration is already queued or running (`active_import` says which)."""
     from jobs import imports
 
     functions = {"manual": imports.manual_import, "employees": imports.import_employees,
@@ -41,8 +67,8 @@ def start_manual_import(administration_id: int, user, kind: str,
     return _start(administration_id, kind, user, request, functions[kind])
 
 
-def _start(administration_id, kind, user, request, func, job_id=None, extra_args=()):
-    if active_import(administration_id, kind) is not None:
+def _start(administration_id, kind, user, request, func, job_prefix=None, extra_args=()):
+    if active_import(administration_id) is not None:
         return None
     import_run = ImportRun(administration_id=administration_id, kind=kind, request=request,
                            requested_by_id=user.id if user else None,
@@ -53,7 +79,8 @@ def _start(administration_id, kind, user, request, func, job_id=None, extra_args
     except IntegrityError:  # another process queued the same import a moment ago
         db.session.rollback()
         return None
-    job_id = job_id or f"{kind}-{import_run.id}"
+    # One job per ImportRun: the id never collides with an earlier (failed) job's.
+    job_id = f"{job_prefix or kind + '-'}{import_run.id}"
     import_run.job_id = job_id
     db.session.commit()
     try:

@@ -17,7 +17,7 @@ from portal.models._common import utcnow
 from portal.nmbrs.errors import InvalidCredentials, NmbrsError
 from portal.nmbrs.rest.errors import ConsentRejected
 from portal.services import effective_settings as settings_service
-from portal.services import nmbrs_access, tasks
+from portal.services import catch_up, document_changes, nmbrs_access, outages, tasks
 from portal.services.import_progress import Progress
 from portal.services.importer import AdministrationImporter, ImportStopped, Problem, nmbrs_problem
 from portal.services.nmbrs_directory import Directory, round_key
@@ -32,7 +32,7 @@ def import_administration(import_run_id: int, day: str) -> dict:
 
     def work(importer, settings):
         documents = documents_switched_on(settings)
-        importer.import_month(today, documents, settings.import_late_runs)
+        importer.import_automatically(today, documents, settings.import_late_runs)
 
     return _perform(import_run_id, work, round_key(today=today))
 
@@ -105,12 +105,15 @@ def _perform(import_run_id: int, work, round_name: str, require_auto: bool = Tru
         if error.transient and _retries_left():
             _requeued(import_run, str(error))
             raise  # RQ retries it with backoff
-        _raise_task(administration, nmbrs_problem(error, administration), import_run.id)
+        if error.transient:
+            _nmbrs_unreachable(import_run)
+        else:
+            _raise_task(administration, nmbrs_problem(error, administration), import_run.id)
         _finish(import_run, ImportStatus.FAILED, error=str(error))
         if error.transient:
             raise  # loud in RQ's failed registry too
         return {"failed": str(error)}
-    return _succeeded(import_run, importer)
+    return _succeeded(import_run, importer, settings)
 
 
 def _importer_for(administration, settings, import_run, round_name) -> AdministrationImporter:
@@ -125,13 +128,19 @@ def _importer_for(administration, settings, import_run, round_name) -> Administr
                                   progress=Progress(import_run.id))
 
 
-def _succeeded(import_run: ImportRun, importer: AdministrationImporter) -> dict:
+def _succeeded(import_run: ImportRun, importer: AdministrationImporter, settings) -> dict:
     administration = import_run.administration
+    settings_service.credentials_work(settings.credentials_id)
     for problem in importer.result.problems:
         _raise_task(administration, problem, import_run.id)
     raised = {problem.cause for problem in importer.result.problems}
-    tasks.resolve_tasks(administration, keep_causes=raised)
-    summary = dict(importer.result.summary)
+    # Months too far behind stay a task until someone imported them by hand; a change in Nmbrs
+    # stays a task until its new version is accepted (also when this import did not look).
+    tasks.resolve_tasks(administration, keep_causes=raised | {catch_up.CAUSE}
+                        | document_changes.open_causes(administration.id))
+    if import_run.automatic:
+        outages.caught_up(administration)
+    summary = importer.total_summary()
     status = ImportStatus.SUCCEEDED
     _finish(import_run, status, summary=summary,
             error="; ".join(p.message for p in importer.result.problems) or None)
@@ -139,8 +148,10 @@ def _succeeded(import_run: ImportRun, importer: AdministrationImporter) -> dict:
 
 
 def _mark_running(import_run: ImportRun) -> None:
+    """One more attempt; the first attempt's start time stays."""
     import_run.status = ImportStatus.RUNNING
-    import_run.started_at = utcnow()
+    import_run.started_at = import_run.started_at or utcnow()
+    import_run.attempts = (import_run.attempts or 0) + 1
     job = get_current_job()
     if job is not None:
         import_run.job_id = job.id
@@ -182,16 +193,44 @@ def _raise_task(administration: Administration, problem: Problem, import_run_id:
     db.session.commit()
 
 
+def _nmbrs_unreachable(import_run: ImportRun) -> None:
+    """Nmbrs did not answer, also after the retries: one task for the whole portal listing the
+    automatic imports that missed documents; a manual import gets its own task."""
+    from portal.services.links import path
+
+    administration = import_run.administration
+    if import_run.automatic:
+        day = date.fromisoformat(import_run.request["day"])
+        outages.nmbrs_unreachable(administration, day, import_run.id,
+                                  [("Nmbrs settings", path("nmbrs_settings.index"))])
+        db.session.commit()
+        return
+    retries = len(current_app.config.get("IMPORT_RETRY_INTERVALS", [30, 120, 600]))
+    _raise_task(administration, Problem(
+        cause="nmbrs.unreachable", title="Importing payroll documents failed: Nmbrs was not "
+                                         "reachable.",
+        message=(f'Administration: "{administration.name}". Nmbrs did not answer (not reachable '
+                 f"or too slow), also after {retries} retries, so nothing more was imported. "
+                 "Start the import again later; if it persists, check the Nmbrs status page."),
+        links=(("Import from Nmbrs", path("imports.import_page",
+                                           administration_id=administration.id)),)),
+        import_run.id)
+
+
 def _raise_credentials_task(administration, settings, error, import_run_id) -> None:
+    from portal.services.effective_settings import effective_settings_for_all
     from portal.services.links import path
 
     scope = settings.credentials_source
+    portal = administration.domain.portal
+    affected_ids = [administration_id for administration_id, in_force
+                    in effective_settings_for_all(portal).items()
+                    if in_force.credentials_id == settings.credentials_id]
+    affected = [db.session.get(Administration, i) for i in affected_ids] or [administration]
     problem = Problem(
         cause=f"credentials.invalid:{settings.credentials_id}",
         title="Nmbrs refused the credentials; automatic imports are paused.",
-        message=(f"The Nmbrs credentials of the {scope} (user {settings.username}) were "
-                 f"rejected while importing \"{administration.name}\". {error} Automatic imports "
-                 "that use these credentials are paused until they are changed."),
+        message=outages.credentials_rejected_message(settings, administration, error, affected),
         links=(("Nmbrs settings", path("nmbrs_settings.index")),),
     )
     target = administration if scope == "administration" else None

@@ -77,6 +77,7 @@ _FROM_ENVIRONMENT = {
     "NMBRS_IDENTITY_URL": str,
     "NMBRS_RATE_LIMIT": int,
     "NMBRS_TIMEOUT": float,
+    "NMBRS_PAGE_TIMEOUT": float,
     "ENCRYPTION_KEYS": _split,
     "HTMX_VENDORED": _is_on,
     "DEMO_MODE": _is_on,
@@ -119,6 +120,8 @@ DEFAULTS = {
     "NMBRS_RATE_LIMIT": 120,
     "NMBRS_TIMEOUT": 30.0,
     "NMBRS_RETRY_BUDGET_SECONDS": 20.0,
+    # Seconds a page waits for one Nmbrs call (the import page's run list); no retries there.
+    "NMBRS_PAGE_TIMEOUT": 5.0,
     # Seconds between the retries of an import job that failed on a transient error.
     "IMPORT_RETRY_INTERVALS": [30, 120, 600],
     # Local time at which the daily dispatcher queues the automatic imports.

@@ -225,12 +225,30 @@ def test_rejected_credentials_pause_until_they_change(world, fake_nmbrs):
     assert settings.credentials_id == rows[P].id
 
 
-def test_preferences_unchanged_do_not_clear_the_pause(world, fake_nmbrs):
+def test_saving_paused_credentials_verifies_them_again(world, fake_nmbrs):
+    """Issue 10: saving unchanged credentials that Nmbrs rejected earlier asks Nmbrs again;
+    still rejected keeps the pause, accepted lifts it (before, nothing was verified)."""
     _store(world, {**CREDS}, None, None)
     credentials_id = effective_settings(world.administration).credentials_id
     mark_credentials_rejected(credentials_id)
-    prefs = {**DEFAULTS, "first_day": 2}
-    nmbrs_link.update_connection(world.portal, CREDS["username"], None, prefs)
     db.session.commit()
+    prefs = {**DEFAULTS, "first_day": 2}
+    fake_nmbrs.answer = nmbrs_link.CredentialsRejected("Nmbrs does not accept this API token.")
+    with pytest.raises(nmbrs_link.CredentialsRejected):
+        nmbrs_link.update_connection(world.portal, CREDS["username"], None, prefs)
+    db.session.rollback()
     assert effective_settings(world.administration).paused
-    assert fake_nmbrs.calls == []  # unchanged credentials are not verified again
+
+    fake_nmbrs.answer = "kantoor"
+    changes = nmbrs_link.update_connection(world.portal, CREDS["username"], None, prefs)
+    db.session.commit()
+    assert changes["imports_resumed"] is True
+    assert not effective_settings(world.administration).paused
+    assert fake_nmbrs.calls == [(CREDS["username"], TOKEN)] * 2
+
+
+def test_saving_unchanged_working_credentials_asks_nmbrs_nothing(world, fake_nmbrs):
+    _store(world, {**CREDS}, None, None)
+    nmbrs_link.update_connection(world.portal, CREDS["username"], None,
+                                 {**DEFAULTS, "first_day": 2})
+    assert fake_nmbrs.calls == []

@@ -51,6 +51,33 @@ def start_worker(app) -> subprocess.Popen:
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
+def kill_worker(worker: subprocess.Popen) -> None:
+    """SIGKILL the worker and its work horses: RQ puts each horse in a process group of its
+    own (os.setpgrp), so killing the worker's group alone would leave the horse running."""
+    horses = [pid for pid in _children(worker.pid)]
+    os.killpg(worker.pid, signal.SIGKILL)
+    for pid in horses:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    worker.wait(timeout=10)
+
+
+def _children(parent_pid: int) -> list[int]:
+    children = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == parent_pid:
+            children.append(int(entry.name))
+    return children
+
+
 def wait_until(condition, timeout=30.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -78,8 +105,7 @@ def test_worker_killed_mid_import_then_restarted_imports_everything_once(tmp_pat
             # Kill it once the pay slips are being fetched (runs, journal, employees done).
             wait_until(lambda: sandbox_calls(slow_sandbox) >= calls_before + 4)
         finally:
-            os.killpg(worker.pid, signal.SIGKILL)
-            worker.wait(timeout=10)
+            kill_worker(worker)
 
         db.session.expire_all()
         assert db.session.get(ImportRun, import_run.id).status == ImportStatus.RUNNING

@@ -86,7 +86,7 @@ def nmbrs(monkeypatch, sandbox_url, connected):
     """Screens talk to the sandbox; the settings service is not the point here."""
     calls = []
 
-    def client_for(administration):
+    def client_for(administration, **_options):
         calls.append(administration.id)
         return _sandbox_client(sandbox_url)
 
@@ -168,6 +168,7 @@ def routes(world, ids, slip_id, statement_id, import_run_id):
         ("GET", f"/administrations/{a}/nmbrs-company/section", None): view,
         ("POST", f"/administrations/{a}/nmbrs-company", ("company_id", company_id)): link_post,
         ("GET", f"/administrations/{a}/import", None): manage_get,
+        ("GET", f"/administrations/{a}/import/runs", None): manage_get,
         ("POST", f"/administrations/{a}/import", "runs"): manage_post,
         ("POST", f"/administrations/{a}/import/employees", None): manage_post,
         ("POST", f"/administrations/{a}/import/work-costs", ("year", "2026")): manage_post,
@@ -325,21 +326,22 @@ def test_choosing_another_debtors_company_is_refused(world, client_as, nmbrs, id
 
 
 def test_nmbrs_errors_are_shown_as_a_message(world, client_as, monkeypatch, connected):
-    def unavailable(_administration):
+    def unavailable(_administration, **_options):
         raise NmbrsUnavailable()
 
     monkeypatch.setattr(nmbrs_access, "client_for", unavailable)
     client = client_as(world.users["portal-admin"])
-    for path in ("nmbrs-company", "import"):
+    # The import page shows the error in its run list (the fragment, or the page without JS).
+    for path in ("nmbrs-company", "import/runs?year=2026"):
         response = client.get(f"/administrations/{world.administration.id}/{path}")
         assert response.status_code == 200
         assert "Nmbrs is not reachable" in response.get_data(as_text=True)
 
 
 def test_not_connected_without_settings_service(world, client_as):
-    """Without credentials (or before the settings service exists) the page says so."""
+    """Without credentials (or before the settings service exists) the run list says so."""
     response = client_as(world.users["portal-admin"]).get(
-        f"/administrations/{world.administration.id}/import")
+        f"/administrations/{world.administration.id}/import/runs")
     assert response.status_code == 200
     body = response.get_data(as_text=True)
     assert "Nmbrs is not connected" in body or "credentials" in body
@@ -361,8 +363,9 @@ def test_import_page_lists_runs_with_what_is_imported(app, world, client_as, nmb
                                   work_cost_financial=Decimal(0),
                                   available_space=Decimal("177.33"), to_pay=Decimal(0)))
     db.session.commit()
+    # Without JavaScript the run list is a page of its own (with JavaScript, the same fragment).
     page = client_as(world.users["portal-back-office"]).get(
-        f"/administrations/{world.administration.id}/import?year=2026").get_data(as_text=True)
+        f"/administrations/{world.administration.id}/import/runs?year=2026").get_data(as_text=True)
     assert "January 2026 (run 1)" in page and "June 2026 (run 6)" in page
     assert "July 2026" not in page  # the sandbox's today is in June
     january = page[page.index(f'id="run-{ids.runs[1]}"'):page.index(f'id="run-{ids.runs[2]}"')]
@@ -438,6 +441,9 @@ def test_employees_and_work_costs_buttons_queue_their_kind(app, world, client_as
     client = client_as(world.users["portal-admin"])
     a = world.administration.id
     client.post(f"/administrations/{a}/import/employees", htmx=True)
+    # One import at a time per administration (issue 10): the first one has to finish first.
+    db.session.scalar(select(ImportRun)).status = ImportStatus.SUCCEEDED
+    db.session.commit()
     client.post(f"/administrations/{a}/import/work-costs", {"year": "2026"}, htmx=True)
     runs = db.session.scalars(select(ImportRun).order_by(ImportRun.id)).all()
     assert [(r.kind, r.request) for r in runs] == [("employees", {}),

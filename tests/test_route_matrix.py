@@ -15,6 +15,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import (
     AnnualStatement,
+    DocumentVersion,
     Domain,
     DomainRole,
     Employee,
@@ -91,6 +92,7 @@ POLICIES = {
     ("imports.choose_company", "POST"): NMBRS_LINK,
     ("imports.company_section", "GET"): DOMAIN_VIEW,
     ("imports.import_page", "GET"): DOMAIN_MANAGE,
+    ("imports.import_runs", "GET"): DOMAIN_MANAGE,
     ("imports.start_import", "POST"): DOMAIN_MANAGE,
     ("imports.import_employees", "POST"): DOMAIN_MANAGE,
     ("imports.retrieve_work_costs", "POST"): DOMAIN_MANAGE,
@@ -110,6 +112,7 @@ POLICIES = {
     ("nmbrs_rest.callback", "GET"): PORTAL_STAFF,
     ("nmbrs_rest.connect", "POST"): PORTAL_STAFF_OBJECT,
     ("nmbrs_rest.disconnect", "POST"): PORTAL_STAFF_OBJECT,
+    ("documents.accept_version", "POST"): DOMAIN_MANAGE,
     ("nmbrs_settings.index", "GET"): PORTAL_STAFF,
     ("nmbrs_settings.connection", "GET"): PORTAL_STAFF,
     ("nmbrs_settings.connect_form", "GET"): PORTAL_STAFF,
@@ -176,10 +179,17 @@ def _objects_of(domain, administration, user):
     db.session.add_all([slip, statement, assessment])
     task = raise_task(administration, cause="matrix", title="Matrix", message="Matrix")
     db.session.flush()
+    version = DocumentVersion(administration_id=administration.id, kind="payslip",
+                              document_id=slip.id, payroll_run_id=run.id, state="pending",
+                              fingerprint="0" * 64, content={"storage_key": stored.key,
+                                                             "size": stored.size,
+                                                             "sha256": "0" * 64})
+    db.session.add(version)
+    db.session.flush()
     return {"domain_id": domain.id, "administration_id": administration.id,
             "import_run_id": import_run.id, "payslip_id": slip.id, "statement_id": statement.id,
             "assessment_id": assessment.id,
-            "task_id": task.id, "user_id": user.id}
+            "task_id": task.id, "user_id": user.id, "version_id": version.id}
 
 
 @pytest.fixture

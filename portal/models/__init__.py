@@ -4,6 +4,7 @@ from portal.models.accounts import DomainMembership, DomainRole, PortalRole, Use
 from portal.models.audit import AuditEntry
 from portal.models.documents import (
     AnnualStatement,
+    DocumentVersion,
     JournalEntry,
     JournalLine,
     PayrollRun,
@@ -11,7 +12,13 @@ from portal.models.documents import (
     TaxAssessment,
     WorkCostPeriod,
 )
-from portal.models.imports import CompanyLink, ImportRun, ImportStatus
+from portal.models.imports import (
+    AutomaticImportState,
+    CompanyLink,
+    ImportRun,
+    ImportStatus,
+    MissedImport,
+)
 from portal.models.nmbrs_link import NmbrsSettings
 from portal.models.nmbrs_rest import NmbrsApiApplication, NmbrsConsent, NmbrsIdMap
 from portal.models.structure import Administration, Domain, Employee, Portal
@@ -21,7 +28,9 @@ __all__ = [
     "Administration",
     "AnnualStatement",
     "AuditEntry",
+    "AutomaticImportState",
     "CompanyLink",
+    "DocumentVersion",
     "Domain",
     "DomainMembership",
     "DomainRole",
@@ -30,6 +39,7 @@ __all__ = [
     "ImportStatus",
     "JournalEntry",
     "JournalLine",
+    "MissedImport",
     "NmbrsApiApplication",
     "NmbrsConsent",
     "NmbrsIdMap",

@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -30,6 +30,11 @@ class PayrollRun(db.Model):
     # How many employees Nmbrs paid in the run when it was imported: are all pay slips here?
     employee_count: Mapped[int | None]
     first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Nmbrs' RunAt and IsLocked when we last asked: is the run final? (importer.is_final)
+    nmbrs_run_at: Mapped[datetime | None]
+    nmbrs_locked: Mapped[bool | None]
+    # Set while a document of the run has a new version in Nmbrs not accepted yet.
+    changed_in_nmbrs_at: Mapped[datetime | None]
 
     administration: Mapped[Administration] = relationship()
 
@@ -47,6 +52,8 @@ class JournalEntry(db.Model):
     description: Mapped[str] = mapped_column(String(200))
     import_run_id: Mapped[int | None] = mapped_column(ForeignKey("import_run.id"))
     imported_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # sha256 of the lines (services/document_changes.py); None for entries of before.
+    fingerprint: Mapped[str | None] = mapped_column(String(64))
 
     payroll_run: Mapped[PayrollRun] = relationship()
     lines: Mapped[list["JournalLine"]] = relationship(
@@ -120,6 +127,10 @@ class TaxAssessment(db.Model):
     xml: Mapped[str | None] = mapped_column(Text)
     import_run_id: Mapped[int | None] = mapped_column(ForeignKey("import_run.id"))
     imported_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # sha256 of total and payment reference; None for assessments of before.
+    fingerprint: Mapped[str | None] = mapped_column(String(64))
+    # Set while Nmbrs has a new version of it that was not accepted yet.
+    changed_in_nmbrs_at: Mapped[datetime | None]
 
 
 class AnnualStatement(StoredPdf, db.Model):
@@ -152,3 +163,34 @@ class WorkCostPeriod(db.Model):
     available_space: Mapped[Decimal] = mapped_column(Money)
     to_pay: Mapped[Decimal] = mapped_column(Money)
     retrieved_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class DocumentVersion(db.Model):
+    """Another version of an imported journal entry, pay slip or payroll tax assessment.
+
+    `pending`: what Nmbrs sends now, differing from the document (at most one per document);
+    `earlier`: content the document had before a pending version was accepted (kept: it may
+    have been booked). See services/document_changes.py."""
+
+    __tablename__ = "document_version"
+    __table_args__ = (
+        Index("ix_document_version_document", "kind", "document_id"),
+        Index("uq_document_version_pending", "kind", "document_id", unique=True,
+              sqlite_where=text("state = 'pending'"),
+              postgresql_where=text("state = 'pending'")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    administration_id: Mapped[int] = mapped_column(ForeignKey("administration.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # journal | payslip | tax_assessment
+    document_id: Mapped[int]
+    payroll_run_id: Mapped[int | None] = mapped_column(ForeignKey("payroll_run.id"))
+    state: Mapped[str] = mapped_column(String(10))  # pending | earlier
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    # journal: {"lines": [[account, description, cost centre, debit, credit], ...]};
+    # pay slip: {"storage_key", "size", "sha256"}; tax: {"total", "payment_reference", "status"}
+    content: Mapped[dict] = mapped_column(JSON, default=dict)
+    xml: Mapped[str | None] = mapped_column(Text)
+    detected_at: Mapped[datetime] = mapped_column(default=utcnow)
+    replaced_at: Mapped[datetime | None]
+    replaced_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))

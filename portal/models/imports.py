@@ -1,7 +1,7 @@
 """Import bookkeeping: the Nmbrs company an administration is linked to, and each import run."""
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, event, select, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -66,8 +66,8 @@ class ImportRun(db.Model):
     __tablename__ = "import_run"
     __table_args__ = (
         Index("ix_import_run_administration_created", "administration_id", "created_at"),
-        # At most one queued or running import of a kind per administration.
-        Index("uq_import_run_active", "administration_id", "kind", unique=True,
+        # At most one queued or running import per administration, whatever its kind.
+        Index("uq_import_run_active", "administration_id", unique=True,
               sqlite_where=text("status IN ('queued', 'running')"),
               postgresql_where=text("status IN ('queued', 'running')")),
     )
@@ -88,7 +88,10 @@ class ImportRun(db.Model):
     error: Mapped[str | None] = mapped_column(Text)
     job_id: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When the first attempt started; a re-run (killed worker, retry) keeps it.
     started_at: Mapped[datetime | None]
+    # How many times a worker started the job (1 = no re-run).
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
     finished_at: Mapped[datetime | None]
 
     administration: Mapped[Administration] = relationship()
@@ -97,3 +100,32 @@ class ImportRun(db.Model):
     @property
     def automatic(self) -> bool:
         return self.kind == "automatic"
+
+
+class AutomaticImportState(db.Model):
+    """How far an administration's automatic import got: every month up to and including
+    `complete_through` (its first day) is fully imported. See services/catch_up.py."""
+
+    __tablename__ = "automatic_import_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    administration_id: Mapped[int] = mapped_column(ForeignKey("administration.id"), unique=True)
+    complete_through: Mapped[date]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class MissedImport(db.Model):
+    """An administration whose automatic import a portal-wide cause stopped (Nmbrs not
+    reachable); deleted when its automatic import caught up. See services/outages.py."""
+
+    __tablename__ = "missed_import"
+    __table_args__ = (UniqueConstraint("administration_id", "cause"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    portal_id: Mapped[int] = mapped_column(ForeignKey("portal.id"), index=True)
+    administration_id: Mapped[int] = mapped_column(ForeignKey("administration.id"))
+    cause: Mapped[str] = mapped_column(String(200))
+    first_missed: Mapped[date]
+    last_missed: Mapped[date]
+
+    administration: Mapped[Administration] = relationship()

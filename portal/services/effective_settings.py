@@ -310,3 +310,19 @@ def mark_credentials_rejected(credentials_id: int) -> None:
     row.credentials_rejected_at = utcnow()
     audit.record(row.portal_id, "nmbrs.credentials_rejected", row, {"scope": row.scope},
                  user=None)
+
+
+def credentials_work(credentials_id: int) -> None:
+    """Nmbrs accepted these credentials (an import succeeded): un-pause their automatic imports
+    and complete their "credentials rejected" task. The caller commits."""
+    from portal.services import tasks
+
+    row = db.session.get(NmbrsSettings, credentials_id)
+    if row is None:
+        return
+    tasks.resolve_portal_cause(row.portal_id, f"credentials.invalid:{row.id}",
+                               "Nmbrs accepted the credentials again: an import succeeded.")
+    if row.credentials_rejected_at is not None:
+        row.credentials_rejected_at = None
+        audit.record(row.portal_id, "nmbrs.credentials_accepted_again", row,
+                     {"scope": row.scope}, user=None)

@@ -1,7 +1,7 @@
 """What is already imported, per Nmbrs run, for the manual import screen; and import summaries."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from flask_babel import gettext
@@ -24,6 +24,10 @@ KIND_LABELS = {
 
 # The statuses of a run on the import page, each with what it means (the page's legend).
 STATUSES = {
+    "changed": (_l("Changed in Nmbrs"),
+                _l("Nmbrs sends other content for the run than was imported (a correction): "
+                   "review the new version on the journal entries and pay slips pages, rebook "
+                   "where needed and accept it.")),
     "imported": (_l("Imported"),
                  _l("The journal entry, a pay slip for every employee of the run and the payroll "
                     "tax assessment are here.")),
@@ -54,6 +58,8 @@ class RunOverview:
     employees: int | None  # employees Nmbrs paid in the run (known once the run was imported)
     tax_assessment: bool
     late: bool  # a run of an earlier month that is not (fully) imported
+    # Nmbrs sends other content than we imported, not accepted yet (document_changes)
+    changed_in_nmbrs_at: datetime | None = None
 
     @property
     def payslips_complete(self) -> bool:
@@ -71,6 +77,8 @@ class RunOverview:
 
     @property
     def status_code(self) -> str:
+        if self.changed_in_nmbrs_at is not None:
+            return "changed"
         if self.fully_imported:
             return "imported"
         if self.late:
@@ -83,6 +91,9 @@ class RunOverview:
 
     @property
     def status(self) -> str:
+        if self.status_code == "changed":
+            return str(gettext("Changed in Nmbrs on %(date)s",
+                               date=f"{self.changed_in_nmbrs_at:%d-%m-%Y}"))
         return str(STATUSES[self.status_code][0])
 
     @property
@@ -134,6 +145,7 @@ def run_overviews(administration_id: int, runs, today: date) -> list[RunOverview
             employees=row.employee_count if row is not None else None,
             tax_assessment=all((run.year, month) in assessed for month in months),
             late=False,
+            changed_in_nmbrs_at=row.changed_in_nmbrs_at if row is not None else None,
         )
         late = earlier and not overview.fully_imported
         overviews.append(RunOverview(**{**overview.__dict__, "late": late}))

@@ -12,6 +12,7 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from portal.document_types import ANNUAL_STATEMENTS, JOURNAL, PAYSLIPS, TAX_ASSESSMENTS
 from portal.extensions import db
@@ -26,7 +27,8 @@ from portal.models import (
     TaxAssessment,
 )
 from portal.nmbrs.errors import NmbrsError
-from portal.services import company_links, document_store
+from portal.models._common import utcnow
+from portal.services import company_links, document_changes, document_store
 from portal.services.import_progress import Progress
 from portal.services.periods import (
     last_day_of_period,
@@ -78,6 +80,24 @@ class AdministrationImporter:
         self._all_employees_asked = False
         self._declarations: dict[tuple[int, int], list] = {}  # (company, year) → declarations
         self._ours = None
+        self._earlier_attempts = Counter(self._import_record().summary if import_run_id else {})
+
+    # -- what the import record counts -----------------------------------------------------
+
+    def _import_record(self):
+        from portal.models import ImportRun
+
+        return db.session.get(ImportRun, self.import_run_id)
+
+    def total_summary(self) -> dict:
+        """What every attempt of this import did (a killed attempt's committed work counts)."""
+        return dict(self._earlier_attempts + self.result.summary)
+
+    def _commit(self) -> None:
+        """Commit the documents together with the import record's count of them."""
+        if self.import_run_id is not None:
+            self._import_record().summary = self.total_summary()
+        db.session.commit()
 
     # -- which company -------------------------------------------------------------------
 
@@ -94,7 +114,13 @@ class AdministrationImporter:
         match = company_links.match_company(self.administration, self.directory or self.client)
         if match.company is None:
             raise ImportStopped(self._no_match(match.cause, match.advice))
-        link = company_links.link_company(self.administration, match.company)
+        try:
+            with db.session.begin_nested():  # another import may link it at the same moment
+                link = company_links.link_company(self.administration, match.company)
+        except IntegrityError:
+            link = company_links.company_link(self.administration)
+            if link is None:
+                raise
         db.session.commit()
         return link
 
@@ -115,19 +141,52 @@ class AdministrationImporter:
     def runs_of_year(self, year: int):
         return sorted(self.client.runs(self.company_id(), year), key=lambda r: r.number)
 
-    def import_month(self, today: date, documents: set[str], include_late_runs: bool) -> None:
-        """The automatic import: this month's runs (and earlier ones never imported, if wanted)."""
+    def import_automatically(self, today: date, documents: set[str],
+                             include_late_runs: bool) -> None:
+        """The automatic import of `today`: the current month and every missed month since the
+        last complete one (services/catch_up.py), re-checking this and last month's runs;
+        earlier runs never imported too, if wanted. Marks the months complete when done."""
+        from portal.services import catch_up
+
+        months = catch_up.plan(catch_up.complete_through(self.administration.id), today)
+        if months.skipped:
+            self._too_far_behind(months.skipped)
         company_id = self.company_id()
-        for run in self.runs_of_year(today.year):
-            month = month_of_period(run.period_end)
-            is_current = month == today.month
-            if is_current or (include_late_runs and month < today.month
-                              and not self.run_fully_imported(run, documents)):
-                self.import_run(company_id, run, documents)
+        wanted = set(months.months)
+        years = {year for year, _ in wanted | months.recheck} | (
+            {today.year} if include_late_runs else set())
+        for year in sorted(years):
+            for run in self.runs_of_year(year):
+                month = (run.year, month_of_period(run.period_end))
+                if (month in wanted
+                        or (month in months.recheck and self._stored_run(run.id) is not None)
+                        or (include_late_runs and month < (today.year, today.month)
+                            and not self.run_fully_imported(run, documents))):
+                    self.import_run(company_id, run, documents,
+                                    recheck=month in months.recheck | wanted)
         if TAX_ASSESSMENTS in documents:
             # A month's declaration is ready only after the month: look at last month's too.
-            periods = {(today.year, today.month), previous_month(today.year, today.month)}
+            periods = wanted | {previous_month(today.year, today.month)}
             self.import_tax_assessments(company_id, periods)
+        catch_up.mark_complete(self.administration.id, today)
+
+    def _too_far_behind(self, skipped) -> None:
+        from portal.services import catch_up
+
+        first, last = (period_label(year, month) for year, month in (skipped[0], skipped[-1]))
+        span = first if first == last else f"{first} to {last}"
+        self._problem(
+            catch_up.CAUSE, "Automatic import: months not imported.",
+            f'Administration: "{self.administration.name}". The automatic import could not run '
+            f"for a long time, so it did not catch up {span}: it imports at most "
+            f"{catch_up.CATCH_UP_MONTHS} missed months by itself. Import the runs of {span} by "
+            "hand (Import from Nmbrs), then complete this task.",
+            (("Import from Nmbrs", self._import_path()),))
+
+    def _import_path(self) -> str:
+        from portal.services.links import path
+
+        return path("imports.import_page", administration_id=self.administration.id)
 
     def import_selected_runs(self, year: int, run_ids: set[int], documents: set[str]) -> None:
         """The manual import of chosen runs and document types."""
@@ -139,7 +198,7 @@ class AdministrationImporter:
                              + sum(len(paid) for paid in members.values()))
         for run in runs:
             self.import_run(company_id, run, documents - {TAX_ASSESSMENTS, ANNUAL_STATEMENTS},
-                            members=members.get(run.id))
+                            members=members.get(run.id), recheck=True, even_final=True)
             if TAX_ASSESSMENTS in documents:
                 self.import_tax_assessments(
                     company_id, {(year, month_of_period(p))
@@ -159,21 +218,28 @@ class AdministrationImporter:
         return stored.employee_count is not None and self._payslip_count(stored.id) >= (
             stored.employee_count)
 
-    def import_run(self, company_id: int, run, documents: set[str], members=None) -> None:
+    def import_run(self, company_id: int, run, documents: set[str], members=None,
+                   recheck: bool = False, even_final: bool = False) -> None:
         """Fetch the run's missing documents, then write them in one transaction.
 
+        `recheck`: also ask Nmbrs again for the documents we have, to notice corrections —
+        skipped for a final run (see `is_final`) unless `even_final` (a manual import).
         `members`: the run's employees when the caller already asked Nmbrs for them."""
         stored = self._stored_run(run.id)
-        journal = None
+        recheck = recheck and stored is not None and (even_final or not is_final(stored, run))
+        journal = answered_journal = None
         if JOURNAL in documents:
             if not (stored and self._has_journal(stored.id)):
                 journal = self._fetch_journal(company_id, run)
+            elif recheck:
+                answered_journal = self._fetch_journal(company_id, run)
             self.progress.advance()
-        slips = []
+        slips, answered_slips = [], []
         if PAYSLIPS in documents:
-            members, slips = self._fetch_payslips(company_id, run, stored, members)
-        if journal is None and not slips and (stored is None or members is None
-                                              or stored.employee_count == len(members)):
+            members, slips, answered_slips = self._fetch_payslips(company_id, run, stored,
+                                                                  members, recheck)
+        if (journal is None and not slips and not recheck
+                and (stored is None or members is None or stored.employee_count == len(members))):
             return
         try:
             stored = stored or self._add_run(run)
@@ -183,10 +249,59 @@ class AdministrationImporter:
                 self._add_journal(stored, run, journal)
             for employee, stored_file in slips:
                 self._add_payslip(stored, run, employee, stored_file)
-            db.session.commit()
+            changed = False
+            if answered_journal is not None:
+                changed |= self._compare_journal(stored, answered_journal)
+            for employee, stored_file in answered_slips:
+                changed |= self._compare_payslip(stored, employee, stored_file)
+            if changed:
+                self._run_changed(stored)
+            stored.nmbrs_run_at, stored.nmbrs_locked = _naive(run.run_at), run.is_locked
+            self._commit()
         except Exception:
             db.session.rollback()
             raise
+
+    # -- corrections in Nmbrs (services/document_changes.py) -----------------------------
+
+    def _compare_journal(self, stored: PayrollRun, journal) -> bool:
+        entry = db.session.scalar(select(JournalEntry).where(
+            JournalEntry.payroll_run_id == stored.id))
+        rows = document_changes.journal_rows(journal.lines)
+        return document_changes.note_answer(
+            document_changes.JOURNAL, entry, document_changes.entry_fingerprint(entry),
+            document_changes.journal_fingerprint(rows), {"lines": rows}, payroll_run=stored)
+
+    def _compare_payslip(self, stored: PayrollRun, employee: Employee, stored_file) -> bool:
+        slip = db.session.scalar(select(PaySlip).where(
+            PaySlip.payroll_run_id == stored.id, PaySlip.employee_id == employee.id))
+        return document_changes.note_answer(
+            document_changes.PAYSLIP, slip, slip.sha256, stored_file.sha256,
+            {"storage_key": stored_file.key, "size": stored_file.size,
+             "sha256": stored_file.sha256}, payroll_run=stored)
+
+    def _run_changed(self, stored: PayrollRun) -> None:
+        self.result.summary["changed in Nmbrs"] += 1
+        when = stored.changed_in_nmbrs_at or utcnow()
+        self._problem(
+            document_changes.run_cause(stored),
+            document_changes.run_title(self.administration, stored),
+            f'{self._where_stored(stored)} Nmbrs now sends other content for this run than we '
+            f"imported (first noticed {when:%d-%m-%Y}): a correction or a recalculation. The "
+            "imported documents are kept as they were (they may be booked). Review the "
+            "differences on the journal entries and pay slips pages, rebook where needed and "
+            "accept the new version there.",
+            (("Journal entries", self._documents_path("documents.journals")),
+             ("Pay slips", self._documents_path("documents.payslips"))))
+
+    def _documents_path(self, endpoint: str) -> str:
+        from portal.services.links import path
+
+        return path(endpoint, administration_id=self.administration.id)
+
+    def _where_stored(self, stored: PayrollRun) -> str:
+        return (f'Administration: "{self.administration.name}". '
+                f'Run: "{period_label(stored.year, stored.period_end)}".')
 
     def _stored_run(self, nmbrs_run_id: int) -> PayrollRun | None:
         return db.session.scalar(select(PayrollRun).where(
@@ -226,6 +341,8 @@ class AdministrationImporter:
             booking_date=last_day_of_period(run.year, run.period_end),
             description=f"Payroll journal {period_label(run.year, run.period_end)}",
             import_run_id=self.import_run_id,
+            fingerprint=document_changes.journal_fingerprint(
+                document_changes.journal_rows(journal.lines)),
             lines=[JournalLine(position=i, account=line.account,
                                description=line.description or "",
                                cost_center=line.cost_center or "",
@@ -241,10 +358,12 @@ class AdministrationImporter:
         return db.session.scalar(select(func.count(PaySlip.id)).where(
             PaySlip.payroll_run_id == payroll_run_id))
 
-    def _fetch_payslips(self, company_id: int, run, stored: PayrollRun | None, members=None):
-        """Download each missing pay slip to the document store.
+    def _fetch_payslips(self, company_id: int, run, stored: PayrollRun | None, members=None,
+                        recheck: bool = False):
+        """Download each missing pay slip (and with `recheck` the others too) to the store.
 
-        Returns the run's members and a (employee, stored file) pair per new pay slip."""
+        Returns the run's members, a (employee, stored file) pair per new pay slip and one per
+        pay slip we had (asked again)."""
         have = set()
         if stored is not None:
             have = set(db.session.scalars(select(PaySlip.employee_id).where(
@@ -253,14 +372,16 @@ class AdministrationImporter:
         if members is None:
             members = self.client.run_employees(company_id, run.id, run.year)
         self._ask_unknown_employees(company_id, members)
+        answered = []
         for member in members:
             employee = self._employee(member, run)
-            if employee is not None and employee.id not in have:
+            if employee is not None and (employee.id not in have or recheck):
                 slip = self.client.payslip(member.employee_id, company_id, run.id, run.year)
                 if slip is not None:
-                    fetched.append((employee, document_store.save_pdf(slip.pdf)))
+                    pair = (employee, document_store.save_pdf(slip.pdf))
+                    (answered if employee.id in have else fetched).append(pair)
             self.progress.advance()
-        return members, fetched
+        return members, fetched, answered
 
     def _add_payslip(self, stored: PayrollRun, run, employee: Employee, stored_file) -> None:
         db.session.add(PaySlip(
@@ -326,8 +447,7 @@ class AdministrationImporter:
         employee = by_number.get(details.number) or (details.bsn and by_bsn.get(details.bsn))
         created = not employee
         if created:
-            employee = Employee(administration_id=self.administration.id)
-            db.session.add(employee)
+            employee, created = self._insert_employee(details)
         by_number.pop(employee.number, None)
         employee.number = details.number
         employee.name = details.name
@@ -341,12 +461,29 @@ class AdministrationImporter:
         self.result.summary["employees created" if created else "employees updated"] += 1
         return employee, created
 
+    def _insert_employee(self, details) -> tuple[Employee, bool]:
+        """A new employee row; when another import inserted the same number a moment ago,
+        that row (to be updated). Returns (employee, created)."""
+        employee = Employee(administration_id=self.administration.id, number=details.number,
+                            name=details.name)
+        try:
+            with db.session.begin_nested():
+                db.session.add(employee)
+        except IntegrityError:
+            existing = db.session.scalar(select(Employee).where(
+                Employee.administration_id == self.administration.id,
+                Employee.number == details.number))
+            if existing is None:
+                raise
+            return existing, False
+        return employee, True
+
     def import_all_employees(self) -> None:
         """Create every Nmbrs employee of the company here, or update it (matched by BSN)."""
         for details in self.nmbrs_employees(self.company_id()).values():
             self.upsert_employee(details)
             db.session.flush()
-        db.session.commit()
+        self._commit()
 
     # -- payroll tax assessments ---------------------------------------------------------
 
@@ -367,10 +504,11 @@ class AdministrationImporter:
         return self._declarations[company_id, year]
 
     def _import_declaration(self, company_id: int, declaration) -> None:
-        exists = db.session.scalar(select(TaxAssessment.id).where(
+        existing = db.session.scalar(select(TaxAssessment).where(
             TaxAssessment.administration_id == self.administration.id,
             TaxAssessment.nmbrs_declaration_id == declaration.id))
-        if exists:
+        if existing is not None:
+            self._compare_declaration(company_id, existing, declaration)
             return
         document = self.client.wage_tax_xml(declaration.id, company_id)
         end = declaration.period_end or last_day_of_period(declaration.year, declaration.period)
@@ -381,9 +519,47 @@ class AdministrationImporter:
             period_start=_as_date(start), period_end=_as_date(end), booking_date=_as_date(end),
             total=_cents(declaration.total), payment_reference=declaration.payment_reference or "",
             status=declaration.status or "", xml=document.xml if document else None,
+            fingerprint=document_changes.tax_fingerprint(declaration.total,
+                                                         declaration.payment_reference),
             import_run_id=self.import_run_id))
-        db.session.commit()
+        self._commit()
         self.result.summary["payroll tax assessments"] += 1
+
+    def _compare_declaration(self, company_id: int, assessment: TaxAssessment,
+                             declaration) -> None:
+        """The declaration list carries the total: only a changed one costs another call."""
+        answered = document_changes.tax_fingerprint(declaration.total,
+                                                    declaration.payment_reference)
+        current = document_changes.assessment_fingerprint(assessment)
+        pending = document_changes.pending_version(document_changes.TAX_ASSESSMENT,
+                                                   assessment.id)
+        if answered == current and pending is None:
+            return
+        xml = None
+        if answered != current and (pending is None or pending.fingerprint != answered):
+            document = self.client.wage_tax_xml(declaration.id, company_id)
+            xml = document.xml if document else None
+        elif pending is not None:
+            xml = pending.xml
+        changed = document_changes.note_answer(
+            document_changes.TAX_ASSESSMENT, assessment, current, answered,
+            {"total": str(_cents(declaration.total)),
+             "payment_reference": declaration.payment_reference or "",
+             "status": declaration.status or ""}, xml=xml)
+        if changed:
+            self.result.summary["changed in Nmbrs"] += 1
+            self._problem(
+                document_changes.assessment_cause(assessment),
+                document_changes.assessment_title(self.administration, assessment),
+                f'Administration: "{self.administration.name}". Nmbrs now reports a total of '
+                f"{_cents(declaration.total)} for the payroll tax assessment of "
+                f"{period_label(assessment.year, assessment.period)}; we imported "
+                f"{assessment.total}. The imported assessment is kept as it was (it may be "
+                "booked). Review it, rebook where needed and accept the new version on the "
+                "payroll tax assessments page.",
+                (("Payroll tax assessments",
+                  self._documents_path("documents.tax_assessments")),))
+        self._commit()
 
     # -- annual statements ---------------------------------------------------------------
 
@@ -410,9 +586,9 @@ class AdministrationImporter:
                 administration_id=self.administration.id, employee_id=employee.id, year=year,
                 storage_key=stored.key, size=stored.size, sha256=stored.sha256,
                 import_run_id=self.import_run_id))
-            db.session.commit()
+            self._commit()
             self.result.summary["annual statements"] += 1
-        db.session.commit()
+        self._commit()
 
     # -- helpers -------------------------------------------------------------------------
 
@@ -427,6 +603,21 @@ class AdministrationImporter:
 
     def _problem(self, cause, title, message, links=()) -> None:
         self.result.problems.append(Problem(cause, title, message, tuple(links)))
+
+
+def is_final(stored: PayrollRun, run) -> bool:
+    """Whether the automatic import may skip re-checking a run we have: Nmbrs marks it final.
+
+    A run is final when Nmbrs reports it locked (RunInfo.IsLocked) and it has the same RunAt
+    as when we last checked it, and was locked then too: Nmbrs changes a locked run only after
+    unlocking and recalculating it, which gives it a new RunAt. A manual import re-checks
+    final runs too."""
+    return bool(run.is_locked and stored.nmbrs_locked and stored.nmbrs_run_at is not None
+                and stored.nmbrs_run_at == _naive(run.run_at))
+
+
+def _naive(value):
+    return value.replace(tzinfo=None) if value is not None and value.tzinfo else value
 
 
 def _cents(amount) -> Decimal:

@@ -5,6 +5,8 @@ for credentials being connected. Jobs, views and services all get their client h
   as `Domain`; no page view or import asks Nmbrs for it again. Only when Nmbrs answers 1001 does
   the client ask again (the environment may have moved) and the new sub-domain is stored.
 - The employee types (`EmployeeType_GetList`) are kept in Redis per credentials.
+- A page that shows Nmbrs data (`for_page=True`) waits at most NMBRS_PAGE_TIMEOUT seconds per
+  call and does not retry: the page says Nmbrs is slow instead of hanging (issue 14).
 - `CLIENT_BUILDERS` maps a connection's protocol to a builder `(config, settings row, redis)
   → client`. Today every connection is SOAP; the REST client slots in beside it (a `protocol` on
   the stored credentials picks it; its builder reads its own columns from the row), returning
@@ -59,7 +61,8 @@ def protocol_of(row: NmbrsSettings) -> str:
     return getattr(row, "protocol", None) or SOAP
 
 
-def client_for(administration: Administration, redis=None) -> NmbrsClient:
+def client_for(administration: Administration, redis=None, *, for_page: bool = False
+               ) -> NmbrsClient:
     """A client with the credentials in force for the administration (see effective_settings);
     the REST client when the administration's domain has moved to REST (issue 11)."""
     from portal.services.nmbrs_rest_access import client_for_domain
@@ -70,17 +73,28 @@ def client_for(administration: Administration, redis=None) -> NmbrsClient:
     settings = effective_settings(administration)
     if not settings.connected or settings.credentials_id is None:
         raise NotConnected()
-    return client_for_credentials(settings.credentials_id, redis=redis)
+    return client_for_credentials(settings.credentials_id, redis=redis, for_page=for_page)
 
 
-def client_for_credentials(credentials_id: int, redis=None) -> NmbrsClient:
+def client_for_credentials(credentials_id: int, redis=None, *, for_page: bool = False
+                           ) -> NmbrsClient:
     """A client for one stored set of credentials (a portal's, domain's or administration's).
 
-    `redis`: shares the Nmbrs rate limit with every worker (jobs pass it; pages need not)."""
+    `redis`: shares the Nmbrs rate limit with every worker (jobs pass it; pages need not).
+    `for_page`: the short page timeout, no retries (see `page_config`)."""
     row = db.session.get(NmbrsSettings, credentials_id)
     if row is None or not row.has_credentials:
         raise NotConnected()
-    return CLIENT_BUILDERS[protocol_of(row)](current_app.config, row, redis)
+    config = page_config() if for_page else current_app.config
+    return CLIENT_BUILDERS[protocol_of(row)](config, row, redis)
+
+
+def page_config() -> dict:
+    """The app config for a client a page waits on: NMBRS_PAGE_TIMEOUT seconds, no retries."""
+    config = dict(current_app.config)
+    config["NMBRS_TIMEOUT"] = float(config["NMBRS_PAGE_TIMEOUT"])
+    config["NMBRS_RETRY_BUDGET_SECONDS"] = 0
+    return config
 
 
 def verify_credentials(username: str, token: str) -> str:

@@ -163,11 +163,16 @@ def remove_override(target: Domain | Administration, *, actor=None) -> bool:
 
 
 def _apply_credentials(row: NmbrsSettings, username: str, token: str | None) -> dict:
-    """Set new credentials on a row after verifying them; unchanged ones are not verified."""
+    """Set credentials on a row after verifying them with Nmbrs.
+
+    Verified whenever they change, a token is entered (also the same one) or Nmbrs rejected
+    them earlier (paused): valid credentials always un-pause the automatic imports. Only an
+    untouched form of working credentials asks Nmbrs nothing."""
     new_token = token or row.token
     if not new_token:
         raise NmbrsLinkError("Enter the API token.")
-    if username == row.username and (not token or token == row.token):
+    paused = row.credentials_rejected_at is not None
+    if username == row.username and not token and not paused:
         return {}
     subdomain = verify_credentials(username, new_token)
     changes = {}
@@ -175,6 +180,8 @@ def _apply_credentials(row: NmbrsSettings, username: str, token: str | None) -> 
         changes["username"] = {"from": row.username, "to": username}
     if token and token != row.token:
         changes["token"] = "changed"  # never the value
+    if paused:
+        changes["imports_resumed"] = True
     _set_credentials(row, username, new_token, subdomain)
     return changes
 
@@ -183,7 +190,12 @@ def _set_credentials(row: NmbrsSettings, username: str, token: str, subdomain: s
     row.username = username
     row.token = token
     row.subdomain = subdomain
-    row.credentials_rejected_at = None  # new credentials: automatic imports resume
+    if row.credentials_rejected_at is not None and row.id is not None:
+        from portal.services import tasks
+
+        tasks.resolve_portal_cause(row.portal_id, f"credentials.invalid:{row.id}",
+                                   "Nmbrs accepted the saved credentials; imports resumed.")
+    row.credentials_rejected_at = None  # verified credentials: automatic imports resume
 
 
 def _has_any_setting(row: NmbrsSettings) -> bool:

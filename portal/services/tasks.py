@@ -105,6 +105,27 @@ def resolve_tasks(administration: Administration, cause_prefix: str | None = Non
     return len(tasks)
 
 
+def resolve_cause(administration_id: int, cause: str, reason: str,
+                  now: datetime | None = None) -> int:
+    """Complete the administration's open task of exactly this cause."""
+    tasks = db.session.scalars(select(Task).where(
+        Task.administration_id == administration_id, Task.cause == cause,
+        Task.status == TaskStatus.OPEN)).all()
+    for task in tasks:
+        _complete(task, now or utcnow(), None, reason)
+    return len(tasks)
+
+
+def resolve_portal_cause(portal_id: int, cause: str, reason: str,
+                         now: datetime | None = None) -> int:
+    """Complete the open task of a cause, also a portal-level one (no administration)."""
+    tasks = db.session.scalars(select(Task).where(
+        Task.portal_id == portal_id, Task.cause == cause, Task.status == TaskStatus.OPEN)).all()
+    for task in tasks:
+        _complete(task, now or utcnow(), None, reason)
+    return len(tasks)
+
+
 def complete_stale_tasks(now: datetime | None = None) -> int:
     """Complete open tasks without a repeat for TASK_AUTO_COMPLETE_DAYS days; commits."""
     now = now or utcnow()
@@ -174,5 +195,5 @@ def open_task_count(user: User) -> int:
     ) or 0
 
 
-__all__ = ["raise_task", "resolve_tasks", "complete_stale_tasks", "open_task_count",
+__all__ = ["raise_task", "resolve_tasks", "resolve_portal_cause", "resolve_cause", "complete_stale_tasks", "open_task_count",
            "complete_task", "reassign_task", "assignable_users", "mine_condition", "TaskError"]

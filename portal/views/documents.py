@@ -12,8 +12,19 @@ import re
 import unicodedata
 from decimal import Decimal
 
-from flask import Blueprint, Response, abort, request, send_file, stream_with_context
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    request,
+    send_file,
+    stream_with_context,
+    url_for,
+)
 from flask_babel import gettext
+from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import defer, selectinload
 
@@ -21,6 +32,7 @@ from portal.authz import can_manage_domain, load_administration
 from portal.extensions import db
 from portal.models import (
     AnnualStatement,
+    DocumentVersion,
     Employee,
     ImportRun,
     JournalEntry,
@@ -29,7 +41,7 @@ from portal.models import (
     TaxAssessment,
     WorkCostPeriod,
 )
-from portal.services import document_store, import_overview
+from portal.services import document_changes, document_store, import_overview
 from portal.i18n import local_period_label
 from portal.htmx import render
 from portal.validators import page_number
@@ -110,7 +122,8 @@ def payslips(administration_id):
     groups = [(run, list(slips)) for run, slips
               in itertools.groupby(page.items, key=lambda slip: slip.payroll_run)]
     return render("documents/payslips.html", "documents/_payslips.html",
-                  **_context(administration, page=page, groups=groups, filters=filters))
+                  **_context(administration, page=page, groups=groups, filters=filters,
+                             **_versions(document_changes.PAYSLIP, page.items)))
 
 
 @bp.get("/payslips/<int:payslip_id>.pdf")
@@ -198,7 +211,8 @@ def journals(administration_id):
             select(PaySlip.payroll_run_id).where(PaySlip.employee_id == filters.employee)))
     page = _paginate(query)
     return render("documents/journals.html", "documents/_journals.html",
-                  **_context(administration, page=page, filters=filters))
+                  **_context(administration, page=page, filters=filters,
+                             **_versions(document_changes.JOURNAL, page.items)))
 
 
 @bp.get("/administrations/<int:administration_id>/journals.csv")
@@ -255,7 +269,8 @@ def tax_assessments(administration_id):
         select(TaxAssessment.id).where(TaxAssessment.administration_id == administration.id,
                                        TaxAssessment.xml.is_not(None))))
     return render("documents/tax_assessments.html", "documents/_tax_assessments.html",
-                  **_context(administration, page=page, with_xml=with_xml))
+                  **_context(administration, page=page, with_xml=with_xml,
+                             **_versions(document_changes.TAX_ASSESSMENT, page.items)))
 
 
 @bp.get("/tax-assessments/<int:assessment_id>.xml")
@@ -299,6 +314,40 @@ def work_costs(administration_id):
                            "available_space", "to_pay")}
     return render("documents/work_costs.html", "documents/_work_costs.html",
                   **_context(administration, years=years, year=year, rows=rows, totals=totals))
+
+
+# -- changed in Nmbrs after import ------------------------------------------------------------
+
+_PAGE_OF_KIND = {document_changes.JOURNAL: ".journals", document_changes.PAYSLIP: ".payslips",
+                 document_changes.TAX_ASSESSMENT: ".tax_assessments"}
+
+
+def _versions(kind: str, documents) -> dict:
+    """Pending new versions from Nmbrs and counts of kept earlier versions, by document id."""
+    ids = [document.id for document in documents]
+    return {"pending": document_changes.pending_by_document(kind, ids),
+            "earlier": document_changes.earlier_counts(kind, ids)}
+
+
+@bp.post("/administrations/<int:administration_id>/document-versions/<int:version_id>/accept")
+def accept_version(administration_id, version_id):
+    """Accept the version Nmbrs sends now; the replaced one is kept as an earlier version.
+
+    For those who manage the domain (portal staff, the domain's Back office)."""
+    administration = load_administration(administration_id, manage=True)
+    version = db.session.get(DocumentVersion, version_id)
+    if version is None or version.administration_id != administration.id:
+        abort(404)
+    target = url_for(_PAGE_OF_KIND[version.kind], administration_id=administration.id)
+    try:
+        document_changes.accept(version, current_user)
+    except document_changes.NothingToAccept as error:
+        db.session.rollback()
+        flash(str(error))
+        return redirect(target, 303)
+    db.session.commit()
+    flash(gettext("The new version from Nmbrs is now the document; the earlier one is kept."))
+    return redirect(target, 303)
 
 
 # -- import history ---------------------------------------------------------------------------

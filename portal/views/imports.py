@@ -7,7 +7,7 @@ list of companies beyond the domain's own debtor, is for portal staff only.
 
 from datetime import date
 
-from flask import Blueprint, abort, redirect, request, url_for
+from flask import Blueprint, abort, current_app, redirect, request, url_for
 from flask_login import current_user
 from redis.exceptions import RedisError
 
@@ -15,7 +15,7 @@ from jobs import enqueue
 from portal.authz import can_link_nmbrs_company, load_administration
 from portal.extensions import db
 from portal.models import ImportRun
-from portal.nmbrs.errors import NmbrsError
+from portal.nmbrs.errors import NmbrsError, NmbrsUnavailable
 from portal.services import company_links, import_overview, import_progress, nmbrs_access
 from portal.services.import_guard import import_blocked_reason
 from portal.document_types import DOCUMENT_LABELS, TICKED_DOCUMENTS
@@ -28,8 +28,16 @@ YEARS_BACK = 4
 DEFAULT_DOCUMENTS = TICKED_DOCUMENTS
 QUEUE_DOWN = ("The import queue cannot be reached right now, so nothing was started. Try again in "
               "a minute; if it persists, tell a Portal administrator.")
-ALREADY_RUNNING = ("An import of this kind is already queued or running for this administration; "
-                   "nothing new was queued. Wait until it has finished.")
+
+
+def already_running(active) -> str:
+    """Which import holds the administration (one import at a time, whatever its kind)."""
+    if active is None:  # it finished in the meantime
+        return "Another import of this administration just finished; start this one again."
+    label = import_overview.KIND_LABELS.get(active.kind, active.kind)
+    return (f"{label} of this administration is already queued or running "
+            f"({active.status.value}); nothing new was queued. One import runs at a time per "
+            "administration: start this one when it has finished.")
 
 
 # -- the Nmbrs company ------------------------------------------------------------------------
@@ -88,7 +96,7 @@ def choose_company(administration_id):
 
 
 def _choices(administration):
-    client = nmbrs_access.client_for(administration)
+    client = nmbrs_access.client_for(administration, for_page=True)
     return company_links.company_choices(administration, client,
                                          see_all=can_link_nmbrs_company(current_user))
 
@@ -145,7 +153,8 @@ def start_import(administration_id):
         errors["documents"] = "Choose at least one kind of document to import."
     if errors:
         return _import_page(administration, year, selected_runs=run_ids,
-                            selected_documents=documents, errors=errors, status=422)
+                            selected_documents=documents, errors=errors, status=422,
+                            runs_from_nmbrs=True)
     return _start(administration, "manual", year,
                   {"year": year, "run_ids": sorted(run_ids), "documents": sorted(documents)})
 
@@ -188,13 +197,14 @@ def _start(administration, kind, year, import_request):
         return _import_page(administration, year, selected_runs=set(),
                             selected_documents=set(DEFAULT_DOCUMENTS), message=QUEUE_DOWN)
     if import_run is None:
-        active = enqueue.active_import(administration.id, kind)
+        active = enqueue.active_import(administration.id)
         if is_htmx():
             return render("imports/progress.html", "imports/_progress.html",
-                          administration=administration, message=ALREADY_RUNNING,
+                          administration=administration, message=already_running(active),
                           **_progress_context(active))
         return _import_page(administration, year, selected_runs=set(),
-                            selected_documents=set(DEFAULT_DOCUMENTS), message=ALREADY_RUNNING)
+                            selected_documents=set(DEFAULT_DOCUMENTS),
+                            message=already_running(active))
     if is_htmx():
         return render("imports/progress.html", "imports/_progress.html",
                       administration=administration, **_progress_context(import_run))
@@ -202,18 +212,17 @@ def _start(administration, kind, year, import_request):
 
 
 def _import_page(administration, year, selected_runs, selected_documents, errors=None,
-                 message=None, status=200):
-    runs, company, nmbrs_error = [], None, None
+                 message=None, status=200, runs_from_nmbrs=False):
+    """The import page from the database alone; the run list comes from Nmbrs in a fragment
+    (`import_runs`) unless `runs_from_nmbrs` (a form shown again with its errors, the page
+    without JavaScript). No Nmbrs call for a link that is off, disconnected or paused."""
     blocked = import_blocked_reason(administration)
-    try:
-        if not blocked:  # no Nmbrs call for a link that is off, disconnected or paused
-            client = nmbrs_access.client_for(administration)
-            company = company_links.resolve_company(administration, client)
-            if company is not None:
-                runs = import_overview.run_overviews(administration.id,
-                                                     client.runs(company.id, year), _today())
-    except NmbrsError as error:
-        nmbrs_error = str(error)
+    if blocked:
+        nmbrs = {"runs": [], "company": None, "nmbrs_error": None}
+    elif runs_from_nmbrs:
+        nmbrs = _runs_from_nmbrs(administration, year)
+    else:
+        nmbrs = {"runs_pending": True}
     work_costs, fiscal_wage_total = import_overview.work_costs(administration.id, year)
     active = [run for kind in import_overview.KIND_LABELS if kind != "automatic"
               for run in [enqueue.active_import(administration.id, kind)] if run is not None]
@@ -221,17 +230,55 @@ def _import_page(administration, year, selected_runs, selected_documents, errors
         "imports/import.html", "imports/_import_form.html", status,
         administration=administration, domain=administration.domain, year=year,
         years=list(range(_today().year, _today().year - YEARS_BACK - 1, -1)),
-        runs=runs, company=company, nmbrs_error=nmbrs_error, errors=errors or {},
-        selected_runs=selected_runs, selected_documents=selected_documents,
+        errors=errors or {}, selected_runs=selected_runs, selected_documents=selected_documents,
         document_choices=import_overview.document_choices(), message=message,
         work_costs=work_costs, fiscal_wage_total=fiscal_wage_total, blocked=blocked,
         statuses=import_overview.STATUSES,
-        active_progress={run.kind: _progress_context(run) for run in active},
+        active_progress={run.kind: _progress_context(run) for run in active}, **nmbrs,
     )
     if is_htmx():  # the form answers into the progress slot; its own errors replace the form
         response.headers["HX-Retarget"] = "#manual-import"
         response.headers["HX-Reswap"] = "outerHTML"
     return response
+
+
+@bp.get("/<int:administration_id>/import/runs")
+def import_runs(administration_id):
+    """The runs of a year from Nmbrs: the form fragment for htmx (the page loads it), the whole
+    page with the runs without JavaScript. Waits at most NMBRS_PAGE_TIMEOUT per Nmbrs call."""
+    administration = load_administration(administration_id, manage=True)
+    year = _year_arg(request.args.get("year"))
+    if is_htmx() and not import_blocked_reason(administration):
+        return render("imports/import.html", "imports/_import_form.html",
+                      administration=administration, domain=administration.domain, year=year,
+                      errors={}, selected_runs=set(), selected_documents=set(DEFAULT_DOCUMENTS),
+                      document_choices=import_overview.document_choices(),
+                      statuses=import_overview.STATUSES, blocked=None,
+                      **_runs_from_nmbrs(administration, year))
+    return _import_page(administration, year, selected_runs=set(),
+                        selected_documents=set(DEFAULT_DOCUMENTS), runs_from_nmbrs=True)
+
+
+def _runs_from_nmbrs(administration, year) -> dict:
+    """The company and the runs of the year with what of each is imported, or the error."""
+    runs, company = [], None
+    try:
+        client = nmbrs_access.client_for(administration, for_page=True)
+        company = company_links.resolve_company(administration, client)
+        if company is not None:
+            runs = import_overview.run_overviews(administration.id,
+                                                 client.runs(company.id, year), _today())
+    except NmbrsUnavailable:
+        return {"runs": [], "company": None, "nmbrs_error": _too_slow_message(year)}
+    except NmbrsError as error:
+        return {"runs": [], "company": None, "nmbrs_error": str(error)}
+    return {"runs": runs, "company": company, "nmbrs_error": None}
+
+
+def _too_slow_message(year) -> str:
+    seconds = current_app.config["NMBRS_PAGE_TIMEOUT"]
+    return (f"Nmbrs is not reachable or too slow right now (no answer within {seconds:g} "
+            f"seconds), so the payroll runs of {year} cannot be shown. Try again in a minute.")
 
 
 # -- live progress ----------------------------------------------------------------------------

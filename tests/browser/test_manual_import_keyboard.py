@@ -82,7 +82,7 @@ def site(request, tmp_path, monkeypatch):
             db.create_all()
             administration_id = _seed(real_job)
 
-        def client_for(_administration):
+        def client_for(_administration, **_options):
             client = NmbrsClient.from_config({"NMBRS_SOAP_URL": sandbox_url},
                                              demo_data.SANDBOX_USERNAME, demo_data.SANDBOX_TOKEN)
             client.verify()

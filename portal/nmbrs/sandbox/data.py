@@ -8,7 +8,7 @@ a 13th period for the company with `thirteenth_period`; balanced journals; decla
 ended months only.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -129,6 +129,31 @@ class SandboxData:
     today: date
     debtors: tuple[SandboxDebtor, ...]
     companies: tuple[SandboxCompany, ...]
+    # Corrections made in "Nmbrs" after an import (tests): how often each document changed,
+    # by ("journal", run id), ("payslip", run id, employee id) or ("declaration", id).
+    revisions: dict = field(default_factory=dict, compare=False)
+    # A recalculated run gets a new RunAt (and is unlocked), by run id.
+    recalculated: dict = field(default_factory=dict, compare=False)
+
+    def revision(self, *key) -> int:
+        return self.revisions.get(key, 0)
+
+    def change_journal(self, run_id: int) -> None:
+        """A correction: the run is recalculated and its journal's amounts change."""
+        self._change(("journal", run_id), run_id)
+
+    def change_payslip(self, run_id: int, employee_id: int) -> None:
+        """A correction of one employee's pay slip in a recalculated run."""
+        self._change(("payslip", run_id, employee_id), run_id)
+
+    def change_declaration(self, declaration_id: int) -> None:
+        """A corrected payroll tax declaration: its total changes."""
+        self._change(("declaration", declaration_id), None)
+
+    def _change(self, key, run_id) -> None:
+        self.revisions[key] = self.revisions.get(key, 0) + 1
+        if run_id is not None:
+            self.recalculated[run_id] = self.recalculated.get(run_id, 0) + 1
 
     @property
     def year(self) -> int:
@@ -225,12 +250,15 @@ def employer_premiums_of(gross: Decimal) -> Decimal:
     return (gross * EMPLOYER_PREMIUM_RATE).quantize(CENT, ROUND_HALF_UP)
 
 
-def journal_lines(company: SandboxCompany, period: int | None = None) -> list[JournalEntryLine]:
+def journal_lines(company: SandboxCompany, period: int | None = None,
+                  revision: int = 0) -> list[JournalEntryLine]:
     """A balanced journal for one run: gross and premiums debit; taxes, premiums, net credit.
 
-    `period`: pays only who was employed then; None: every employee of the company."""
+    `period`: pays only who was employed then; None: every employee of the company. Each
+    `revision` (a correction made in Nmbrs) adds 10.00 to the gross wages and the net pay."""
     paid = company.employees if period is None else company.employees_in(period)
     gross = sum((e.monthly_gross for e in paid), Decimal("0.00"))
+    gross += Decimal("10.00") * revision
     tax = sum((wage_tax_of(e.monthly_gross) for e in paid), Decimal("0.00"))
     premiums = sum((employer_premiums_of(e.monthly_gross) for e in paid), Decimal("0.00"))
     return [

@@ -4,7 +4,7 @@ import base64
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from xml.etree.ElementTree import Element
 
@@ -123,10 +123,15 @@ def run_list(world: SandboxData, params: dict) -> ResultContent:
     return [
         node("RunInfo", [("ID", r.id), ("Number", r.number), ("Year", r.year),
                          ("PeriodStart", r.period), ("PeriodEnd", r.period),
-                         ("Description", r.description), ("RunAt", r.run_at),
-                         ("IsLocked", r.is_locked)])
+                         ("Description", r.description), ("RunAt", _run_at(world, r)),
+                         ("IsLocked", r.is_locked and r.id not in world.recalculated)])
         for r in company.runs if r.year == params["Year"]
     ]
+
+
+def _run_at(world: SandboxData, run) -> datetime:
+    """A recalculated run was run again: a later RunAt per recalculation."""
+    return run.run_at + timedelta(minutes=world.recalculated.get(run.id, 0))
 
 
 def run_employees(world: SandboxData, params: dict) -> ResultContent:
@@ -145,7 +150,8 @@ def journal(world: SandboxData, params: dict) -> ResultContent:
     run = company.run(params["RunId"], params["intYear"])
     if run is None:
         return None
-    return journal_xml(run.run_at.date(), sandbox_data.journal_lines(company, run.period))
+    return journal_xml(run.run_at.date(), sandbox_data.journal_lines(
+        company, run.period, world.revision("journal", run.id)))
 
 
 def journal_xml(booking_date: date, lines: list) -> str:
@@ -165,11 +171,11 @@ def journal_xml(booking_date: date, lines: list) -> str:
     return '<?xml version="1.0" encoding="utf-16"?>' + ET.tostring(root, encoding="unicode")
 
 
-def _payslip_pdf(company: SandboxCompany, employee, run) -> str:
-    return _pdf_base64([f"Loonstrook {run.description}", company.name,
-                        f"Werknemer {employee.number}: {employee.display_name}",
-                        f"Periode {run.period} {run.year}",
-                        f"Bruto loon EUR {employee.monthly_gross}"])
+def _payslip_pdf(company: SandboxCompany, employee, run, revision: int = 0) -> str:
+    lines = [f"Loonstrook {run.description}", company.name,
+             f"Werknemer {employee.number}: {employee.display_name}",
+             f"Periode {run.period} {run.year}", f"Bruto loon EUR {employee.monthly_gross}"]
+    return _pdf_base64(lines + [f"Correctie {revision}"] * bool(revision))
 
 
 def all_payslips(world: SandboxData, params: dict) -> ResultContent:
@@ -193,7 +199,8 @@ def employee_payslips(world: SandboxData, params: dict) -> ResultContent:
     if run is None or not employee.employed_in(run.period):
         return []
     payslip = Element("Payslip")
-    payslip.append(_text("PDF", _payslip_pdf(company, employee, run)))
+    payslip.append(_text("PDF", _payslip_pdf(company, employee, run,
+                                              world.revision("payslip", run.id, employee.id))))
     return [payslip]
 
 
@@ -205,7 +212,8 @@ def wage_tax_list(world: SandboxData, params: dict) -> ResultContent:
     return [
         node("WageTax", [
             ("LoonaangifteID", d.id), ("SerialNumber", 1),
-            ("PaymentReference", d.payment_reference), ("TotalGeneral", d.total),
+            ("PaymentReference", d.payment_reference),
+            ("TotalGeneral", d.total + world.revision("declaration", d.id)),
             ("Period", d.period), ("Year", d.year), ("Status", "Verzonden"),
             ("SentAt", d.sent_at), ("TijdvakStart", d.period_start),
             ("TijdvakEnd", d.period_end), ("CorrectionTijdvakStart", None),
@@ -226,7 +234,8 @@ def wage_tax_xml(world: SandboxData, params: dict) -> ResultContent:
     ET.SubElement(period, "DatAanvTv").text = declaration.period_start.isoformat()
     ET.SubElement(period, "DatEindTv").text = declaration.period_end.isoformat()
     collective = ET.SubElement(ET.SubElement(root, "VolledigeAangifte"), "CollectieveAangifte")
-    ET.SubElement(collective, "TotTeBet").text = str(declaration.total)
+    ET.SubElement(collective, "TotTeBet").text = str(
+        declaration.total + world.revision("declaration", declaration.id))
     return '<?xml version="1.0" encoding="utf-16"?>' + ET.tostring(root, encoding="unicode")
 
 

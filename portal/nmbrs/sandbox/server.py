@@ -81,6 +81,9 @@ class SandboxApp:
                  domains=None):
         self.options = options or SandboxOptions()
         self.world: SandboxData = build_sandbox_data(today, domains)
+        # Switched by tests at run time: Nmbrs down (every call a 503), every token rejected.
+        self.down = False
+        self.rejecting_tokens = False
         self.counter = CallCounter()
         self.urls = Map([
             Rule("/soap/v3/<service>.asmx", endpoint="soap"),
@@ -114,7 +117,7 @@ class SandboxApp:
             raise MethodNotAllowed(valid_methods=["POST"])
         call_number = self.counter.record()
         self._delay()
-        if self._inject_503(call_number):
+        if self.down or self._inject_503(call_number):
             return Response("<html><body><h1>503 Service Unavailable</h1></body></html>",
                             status=503, mimetype="text/html")
         if request.mimetype != "text/xml":
@@ -153,7 +156,7 @@ class SandboxApp:
         valid = (auth.get("Username") == demo_data.SANDBOX_USERNAME
                  and auth.get("Token") == demo_data.SANDBOX_TOKEN
                  and auth.get("Domain", subdomain) == subdomain)
-        if self.options.bad_credentials or not valid:
+        if self.options.bad_credentials or self.rejecting_tokens or not valid:
             raise nmbrs_fault(1001, "Invalid Authentication")
 
 

@@ -134,7 +134,13 @@ def edit():
         actor=current_user))
     if not stored:
         return _render_connection_form(form, "edit", 422, alert=alert, row=row)
-    return _saved("Nmbrs settings saved." if changes else "Nothing changed.")
+    return _saved(_saved_message(changes))
+
+
+def _saved_message(changes: dict) -> str:
+    if changes and changes.get("imports_resumed"):
+        return "Nmbrs accepted the credentials; automatic imports resume."
+    return "Nmbrs settings saved." if changes else "Nothing changed."
 
 
 @bp.get("/disconnect")

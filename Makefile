@@ -1,5 +1,5 @@
 # Payroll Link: `make run` starts the demo, `make test` runs the tests. See README.md.
-.PHONY: run test venv clean-demo help
+.PHONY: run test venv clean-demo help translations
 .DEFAULT_GOAL := help
 
 VENV_STAMP := .venv/.requirements-installed
@@ -23,3 +23,10 @@ test: $(VENV_STAMP)
 
 clean-demo:
 	rm -f instance/demo.env instance/demo-logins.txt instance/payroll-link.sqlite3*
+
+# The Dutch catalogue: extract every marked text, merge it into translations/nl, compile the .mo
+# (the .mo files are committed, so a clean clone runs without this step; a test checks they match).
+translations: $(VENV_STAMP)
+	.venv/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o translations/messages.pot .
+	.venv/bin/pybabel update -i translations/messages.pot -d translations -l nl --no-fuzzy-matching --ignore-obsolete
+	.venv/bin/pybabel compile -d translations

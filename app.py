@@ -10,6 +10,7 @@ from werkzeug.exceptions import InternalServerError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal import config as settings
+from portal import i18n
 from portal.extensions import csrf, db, limiter, login_manager, migrate
 from portal.validators import IdConverter
 
@@ -76,6 +77,7 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
+    i18n.init_app(app)
     login_manager.session_protection = "strong"
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to continue."

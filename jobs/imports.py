@@ -7,17 +7,15 @@ backstop for deaths the job cannot see (a killed worker, a timeout).
 import logging
 from datetime import date
 
-from flask import current_app
 from rq import get_current_job
 
 from jobs.queue import in_app_context
 from portal.extensions import db
 from portal.models import Administration, ImportRun, ImportStatus
 from portal.models._common import utcnow
-from portal.nmbrs.client import NmbrsClient
 from portal.nmbrs.errors import InvalidCredentials, NmbrsError
 from portal.services import effective_settings as settings_service
-from portal.services import tasks
+from portal.services import nmbrs_access, tasks
 from portal.services.import_progress import Progress
 from portal.services.importer import AdministrationImporter, ImportStopped, Problem, nmbrs_problem
 from portal.services.nmbrs_directory import Directory, redis_connection, round_key
@@ -118,15 +116,9 @@ def _perform(import_run_id: int, work, round_name: str, require_auto: bool = Tru
 
 
 def _importer_for(administration, settings, import_run, round_name) -> AdministrationImporter:
-    username, token = settings_service.credentials_for(settings.credentials_id)
     redis = redis_connection()
-    client = NmbrsClient.from_config(current_app.config, username, token, redis=redis)
+    client = nmbrs_access.client_for_credentials(settings.credentials_id, redis=redis)
     directory = Directory(client, settings.credentials_id, round_name, redis)
-    subdomain = directory.subdomain()
-    if client.domain is None:
-        client = NmbrsClient.from_config(current_app.config, username, token, domain=subdomain,
-                                         redis=redis)
-        directory.client = client
     return AdministrationImporter(administration, client, directory=directory,
                                   import_run_id=import_run.id,
                                   progress=Progress(import_run.id))

@@ -41,6 +41,12 @@ def can_manage_domain(user: User, domain: Domain) -> bool:
     return user.has_portal_role or DomainRole.BACK_OFFICE in user.domain_roles(domain)
 
 
+def can_link_nmbrs_company(user: User) -> bool:
+    """Only Portal administrators and Portal back office link an administration to an Nmbrs
+    company, or see companies beyond the domain's own debtor (a domain role sees only those)."""
+    return user.portal_role in PORTAL_STAFF
+
+
 def _in_my_portal(obj, portal_id: int):
     if obj is None or portal_id != current_user.portal_id:
         abort(404)

@@ -48,15 +48,23 @@ def create_user_command(email, role, password):
 @click.command("enable-feature")
 @click.argument("feature", type=click.Choice(["nmbrs"]))
 @click.option("--disable", is_flag=True, help="Switch the feature off instead.")
-def enable_feature_command(feature, disable):
-    """Switch the Payroll connection – Nmbrs feature on for the portal (the contract)."""
+@click.option("--lock", is_flag=True,
+              help="With --disable: lock it off, so Portal administrators cannot switch it on.")
+def enable_feature_command(feature, disable, lock):
+    """Switch the Payroll connection – Nmbrs feature on for the portal (the contract).
+
+    Enabling also lifts a lock; `--disable --lock` switches it off for good (the firm's
+    contract does not include it) and the Settings screen says so.
+    """
     portal = the_portal()
     portal.nmbrs_enabled = not disable
+    portal.nmbrs_locked = bool(disable and lock)
     from portal.services import audit
 
     audit.record(portal.id, f"portal.nmbrs_feature_{'disabled' if disable else 'enabled'}", portal)
     db.session.commit()
-    click.echo(f"Payroll connection – Nmbrs is {'off' if disable else 'on'} for {portal.name}.")
+    state = "on" if not disable else ("off and locked" if portal.nmbrs_locked else "off")
+    click.echo(f"Payroll connection – Nmbrs is {state} for {portal.name}.")
 
 
 @click.command("create-domain")
@@ -111,7 +119,7 @@ def _seed_domain(portal, demo):
         administration = structure.add_administration(
             domain, demo_admin.name, demo_admin.relation_code, demo_admin.payroll
         )
-        for person in demo_admin.employees:
+        for person in (p for p in demo_admin.employees if p.seeded):
             db.session.add(Employee(
                 administration=administration, number=person.number, name=person.name,
                 street=person.street, house_number=person.house_number,

@@ -45,6 +45,10 @@ def make_app(tmp_path, **overrides):
         "SESSION_COOKIE_SECURE": False,
         "RATELIMIT_STORAGE_URI": "memory://",
         "REDIS_URL": redis_url(14),
+        # The interface is Dutch by default; the tests that predate the translation assert
+        # English text, so a request without Accept-Language gets English here.
+        # tests/test_i18n.py checks the Dutch default and the language choice.
+        "BABEL_DEFAULT_LOCALE": "en",
     }
     config.update(overrides)
     return create_app(config)

@@ -135,7 +135,7 @@ def test_journal_page_shows_lines_and_balanced_totals(world, client_as, document
         f"/administrations/{world.administration.id}/journals").get_data(as_text=True)
     assert "31-05-2026" in page
     assert "Gross wages" in page and "BAK" in page
-    assert page.count('<td class="amount">4,543.01</td>') == 2  # debit total = credit total
+    assert page.count('<td class="amount">€4,543.01</td>') == 2  # debit total = credit total
     assert "differ" not in page
 
 

@@ -67,11 +67,41 @@ def test_add_administration_validates_and_saves(world, client_as):
     assert response.status_code == 422
     body = response.get_data(as_text=True)
     assert "Enter the administration&#39;s name." in body and "Enter the relation code." in body
-    response = client.post(url, {"name": " De Vries Holding B.V. ", "relation_code": " 2 ",
-                                 "payroll_contract": "y"})
+    response = client.post(url, {"name": " De Vries Holding B.V. ", "relation_code": " 2 "})
     assert response.status_code == 303
     added = db.session.scalar(select(Administration).where(Administration.relation_code == "2"))
-    assert added.name == "De Vries Holding B.V." and added.payroll_contract
+    assert added.name == "De Vries Holding B.V."
+
+
+@pytest.mark.parametrize("role,may_set", [("domain-back-office", False),
+                                          ("portal-back-office", True), ("portal-admin", True)])
+def test_only_portal_staff_set_the_payroll_contract(world, client_as, role, may_set):
+    """Issue 12 item 7: the payroll contract switches the Nmbrs link on for the administration;
+    a domain's Back office neither sees the box nor sets it, also not by posting it."""
+    client = client_as(world.users[role])
+    world.administration.payroll_contract = False
+    db.session.commit()
+    page = client.get(f"/domains/{world.domain.id}").get_data(as_text=True)
+    assert ('name="payroll_contract"' in page) == may_set
+    client.post(f"/domains/{world.domain.id}/administrations",
+                {"name": "Nieuw B.V.", "relation_code": "7", "payroll_contract": "y"})
+    added = db.session.scalar(select(Administration).where(Administration.relation_code == "7"))
+    assert added.payroll_contract == may_set
+    row = f"/domains/{world.domain.id}/administrations/{world.administration.id}"
+    client.post(row, {"name": "Bakkerij De Vries B.V.", "relation_code": "1",
+                      "payroll_contract": "y"})
+    assert db.session.get(Administration, world.administration.id).payroll_contract == may_set
+
+
+def test_a_domain_role_keeps_the_payroll_contract_when_editing(world, client_as):
+    client = client_as(world.users["domain-back-office"])
+    row = f"/domains/{world.domain.id}/administrations/{world.administration.id}"
+    assert 'name="payroll_contract"' not in client.get(row + "/edit", htmx=True).get_data(
+        as_text=True)
+    response = client.post(row, {"name": "Bakkerij De Vries B.V.", "relation_code": "5"})
+    assert response.status_code == 303
+    administration = db.session.get(Administration, world.administration.id)
+    assert administration.relation_code == "5" and administration.payroll_contract
 
 
 def test_inline_edit_renames_an_administration(world, client_as):

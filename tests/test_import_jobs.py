@@ -95,7 +95,7 @@ def _runs(app, name):
     link = db.session.scalar(select(CompanyLink).where(
         CompanyLink.administration_id == administration(name).id))
     if link is None:
-        debtor = next(d for d in client.debtors() if d.name == "bakkerij-de-vries")
+        debtor = next(d for d in client.debtors() if d.name == "Bakkerij de Vries B.V.")
         company = next(c for c in client.companies(debtor.id) if c.name == name)
         return client.runs(company.id, 2026)
     return client.runs(link.company_id, 2026)
@@ -277,7 +277,8 @@ def test_annual_statements_are_imported_by_hand(app):
         "year": 2026, "run_ids": [], "documents": ["annual_statements"]})
     run_jobs(app)
     statements = db.session.scalars(select(AnnualStatement)).all()
-    assert len(statements) == 2 and all(s.year == 2026 for s in statements)
+    # Every employee of the year, of every employee type, including the one who left in April.
+    assert len(statements) == 5 and all(s.year == 2026 for s in statements)
 
 
 def test_a_late_run_missing_a_pay_slip_is_completed_later(app):

@@ -2,8 +2,6 @@
 their live progress; the route × role table of the import and document routes."""
 
 import re
-import sys
-import types
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -147,10 +145,14 @@ def routes(world, ids, slip_id, statement_id, import_run_id):
     view = [LOGIN, 404, 200, 200, 200, 404]
     manage_get = [LOGIN, 404, 200, 200, 200, 404]
     manage_post = [LOGIN, 404, 303, 303, 303, 404]
+    # Linking to an Nmbrs company is for portal staff only, not the domain's Back office
+    # (issue 12: the chooser may list companies of other clients).
+    link_get = [LOGIN, 404, 403, 200, 200, 404]
+    link_post = [LOGIN, 404, 403, 303, 303, 404]
     return {
-        ("GET", f"/administrations/{a}/nmbrs-company", None): manage_get,
+        ("GET", f"/administrations/{a}/nmbrs-company", None): link_get,
         ("GET", f"/administrations/{a}/nmbrs-company/section", None): view,
-        ("POST", f"/administrations/{a}/nmbrs-company", ("company_id", company_id)): manage_post,
+        ("POST", f"/administrations/{a}/nmbrs-company", ("company_id", company_id)): link_post,
         ("GET", f"/administrations/{a}/import", None): manage_get,
         ("POST", f"/administrations/{a}/import", "runs"): manage_post,
         ("POST", f"/administrations/{a}/import/employees", None): manage_post,
@@ -216,7 +218,7 @@ def test_administration_page_shows_the_linked_company(world, client_as):
 def test_company_chooser_lists_the_debtors_companies_and_stores_the_choice(world, client_as,
                                                                            nmbrs, ids):
     a = world.administration
-    client = client_as(world.users["domain-back-office"])
+    client = client_as(world.users["portal-back-office"])
     page = client.get(f"/administrations/{a.id}/nmbrs-company").get_data(as_text=True)
     assert "Bakkerij De Vries B.V. (number 1)" in page
     assert "Tandartspraktijk Smit" not in page  # another debtor's company
@@ -227,10 +229,10 @@ def test_company_chooser_lists_the_debtors_companies_and_stores_the_choice(world
                            htmx=True)
     assert response.status_code == 200
     body = response.get_data(as_text=True)
-    assert "chosen by dbo@example.nl" in body and "autofocus" in body
+    assert "chosen by pbo@example.nl" in body and "autofocus" in body
     link = db.session.scalar(select(CompanyLink).where(CompanyLink.administration_id == a.id))
     assert (link.company_id, link.company_number) == (ids.company, "1")
-    assert link.chosen_by_id == world.users["domain-back-office"].id
+    assert link.chosen_by_id == world.users["portal-back-office"].id
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "nmbrs.company_chosen"))
     assert entry.details["company_id"] == ids.company
 
@@ -242,7 +244,61 @@ def test_company_chooser_lists_every_company_when_no_debtor_has_the_domain_name(
     page = client_as(world.users["portal-admin"]).get(
         f"/administrations/{world.administration.id}/nmbrs-company").get_data(as_text=True)
     assert "Tandartspraktijk Smit (number 1)" in page
-    assert "No Nmbrs debtor is named" in page
+    assert "No single Nmbrs debtor is named like" in page
+    # The administration's own company comes first, among the companies named like it.
+    assert page.index("Bakkerij De Vries B.V. (number 1)") < page.index("Tandartspraktijk Smit")
+    assert "Named or numbered like this administration" in page
+
+
+def test_a_domain_back_office_cannot_see_or_link_other_clients_companies(world, client_as,
+                                                                         nmbrs, ids):
+    """Issue 12: with no debtor named like the domain, the chooser listed every company of the
+    firm's Nmbrs login to the domain's Back office, who could link Smit's company and import
+    its pay slips. Linking, and any list beyond the domain's own debtor, is portal staff's."""
+    world.domain.name = "nieuwe-klant"
+    db.session.commit()
+    client = client_as(world.users["domain-back-office"])
+    a = world.administration.id
+    page = client.get(f"/administrations/{a}/nmbrs-company")
+    assert page.status_code == 403
+    assert "Tandartspraktijk Smit" not in page.get_data(as_text=True)
+    response = client.post(f"/administrations/{a}/nmbrs-company",
+                           {"company_id": str(ids.other_debtors_company)})
+    assert response.status_code == 403
+    assert db.session.scalar(select(func.count(CompanyLink.id))) == 0
+    shown = client.get(f"/administrations/{a}").get_data(as_text=True)
+    assert "Choose the Nmbrs company" not in shown  # no link to a page it may not use
+
+
+def test_company_choices_of_a_domain_role_stay_inside_its_debtor(world, sandbox_url):
+    from portal.services import company_links
+
+    world.domain.name = "nieuwe-klant"  # no debtor matches
+    client = _sandbox_client(sandbox_url)
+    assert company_links.company_choices(world.administration, client,
+                                         see_all=False).companies == []
+    everything = company_links.company_choices(world.administration, client, see_all=True)
+    assert "Tandartspraktijk Smit" in {c.name for c in everything.companies}
+
+
+def test_a_company_linked_elsewhere_cannot_be_linked_again(world, client_as, nmbrs, ids):
+    from portal.models import Administration
+
+    other = Administration(domain=world.domain, name="Bakkerij De Vries Oud B.V.",
+                           relation_code="9", payroll_contract=True)
+    db.session.add(other)
+    db.session.flush()
+    db.session.add(CompanyLink(administration_id=other.id, company_id=ids.company,
+                               company_name="Bakkerij De Vries B.V.", company_number="1"))
+    db.session.commit()
+    response = client_as(world.users["portal-admin"]).post(
+        f"/administrations/{world.administration.id}/nmbrs-company",
+        {"company_id": str(ids.company)}, htmx=True)
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    assert ('is already linked to administration "Bakkerij De Vries Oud B.V." of domain '
+            '"bakkerij-de-vries"') in body.replace("&#34;", '"')
+    assert db.session.scalar(select(func.count(CompanyLink.id))) == 1
 
 
 def test_choosing_another_debtors_company_is_refused(world, client_as, nmbrs, ids):
@@ -303,7 +359,7 @@ def test_import_page_lists_runs_with_what_is_imported(app, world, client_as, nmb
     june = page[page.index(f'id="run-{ids.runs[6]}"'):]
     assert "Not yet imported" not in june.split("</tr>")[0]
     assert "Import all employees" in page and "Retrieve WKR payroll balance 2026" in page
-    assert 'id="fiscal-wage-total">18,471.50<' in page
+    assert 'id="fiscal-wage-total">€18,471.50<' in page
 
 
 def test_manual_import_validation_no_run_no_document(world, client_as, nmbrs, fake_start, ids):
@@ -323,7 +379,6 @@ def test_manual_import_validation_no_run_no_document(world, client_as, nmbrs, fa
 
 
 def test_manual_import_queues_a_job(app, world, client_as, nmbrs, redis_db, monkeypatch, ids):
-    _engine_importable(monkeypatch)
     from jobs.queue import get_queue
 
     client = client_as(world.users["domain-back-office"])
@@ -364,7 +419,6 @@ def test_without_javascript_a_start_redirects_to_the_import_page(world, client_a
 
 def test_employees_and_work_costs_buttons_queue_their_kind(app, world, client_as, nmbrs,
                                                           redis_db, monkeypatch):
-    _engine_importable(monkeypatch)
     client = client_as(world.users["portal-admin"])
     a = world.administration.id
     client.post(f"/administrations/{a}/import/employees", htmx=True)
@@ -421,23 +475,6 @@ def test_progress_of_another_administration_is_404(world, client_as):
     response = client_as(world.users["portal-admin"]).get(
         f"/administrations/{world.administration.id}/imports/{run.id}")
     assert response.status_code == 404
-
-
-def _engine_importable(monkeypatch):
-    """Until the settings and task services are merged, `jobs.imports` cannot be imported;
-    stand in its job functions (by name: RQ stores only "jobs.imports.manual_import")."""
-    try:
-        import jobs.imports  # noqa: F401
-    except ImportError:
-        stub = types.ModuleType("jobs.imports")
-        for name in ("manual_import", "import_employees", "retrieve_work_costs",
-                     "import_job_failed"):
-            def job(*args, **kwargs):
-                raise AssertionError("not run in these tests")
-            job.__module__, job.__name__, job.__qualname__ = "jobs.imports", name, name
-            setattr(stub, name, job)
-        monkeypatch.setitem(sys.modules, "jobs.imports", stub)
-        monkeypatch.setattr("jobs.imports", stub, raising=False)
 
 
 def test_queue_unreachable_is_a_message_not_a_500(world, client_as, nmbrs, monkeypatch):

@@ -423,21 +423,33 @@ def test_inherited_groups_ignore_their_fields(world, client_as, fake_nmbrs):
     assert db.session.scalar(select(func.count(NmbrsSettings.id))) == 0
 
 
-def test_domain_back_office_reaches_the_domain_settings_from_the_domain_page(
+def test_domain_back_office_cannot_set_up_the_nmbrs_link_of_its_domain(
         world, client_as, fake_nmbrs):
+    """Issue 12 item 7: only portal staff set up the link, different settings included."""
     client = client_as(world.users["domain-back-office"])
     domain_page = body(client.get(f"/domains/{world.domain.id}"))
-    assert f'href="/settings/nmbrs/domains/{world.domain.id}"' in domain_page
+    assert "/settings/nmbrs/domains/" not in domain_page
     assert client.get(URL).status_code == 403
     assert 'href="/settings/nmbrs"' not in body(client.get("/settings"))
-    response = client.post(f"/settings/nmbrs/domains/{world.domain.id}", {
-        "credentials_mode": "inherit", "imports_mode": "inherit", "days_mode": "own",
-        "first_day": "2", "last_day": "8"})
-    assert response.status_code == 303
-    assert effective_settings(world.administration).first_day == 2
-    # No link for users who may not change the domain.
-    no_role_page = client_as(world.users["no-role"]).get(f"/domains/{world.domain.id}")
-    assert no_role_page.status_code == 404  # a domain without a role of mine does not exist
+    own_credentials = {"credentials_mode": "own", "username": "dbo@example.nl",
+                       "token": OTHER_TOKEN, "imports_mode": "inherit", "days_mode": "own",
+                       "first_day": "2", "last_day": "8"}
+    administration = world.administration.id
+    attempts = [
+        client.get(f"/settings/nmbrs/domains/{world.domain.id}"),
+        client.post(f"/settings/nmbrs/domains/{world.domain.id}", own_credentials),
+        client.post(f"/settings/nmbrs/domains/{world.domain.id}/reset"),
+        client.get(f"/settings/nmbrs/administrations/{administration}"),
+        client.post(f"/settings/nmbrs/administrations/{administration}",
+                    {f"administration-{name}": value for name, value in own_credentials.items()}),
+    ]
+    assert [response.status_code for response in attempts] == [403] * len(attempts)
+    assert db.session.scalar(select(func.count(NmbrsSettings.id))) == 0
+    assert fake_nmbrs.calls == []
+    # Portal staff reach the domain's settings from the domain page.
+    staff_page = body(client_as(world.users["portal-back-office"]).get(
+        f"/domains/{world.domain.id}"))
+    assert f'href="/settings/nmbrs/domains/{world.domain.id}"' in staff_page
 
 
 def test_settings_menu_links_to_the_screen_for_portal_staff(world, client_as):
@@ -484,13 +496,13 @@ def routes(world):
         ("GET", f"{URL}/edit", staff(200) + [200]),
         ("POST", f"{URL}/edit", staff(303) + [409]),
         ("GET", f"{URL}/disconnect", staff(200) + [200]),
-        ("GET", f"/settings/nmbrs/domains/{d}", [LOGIN, 404, 200, 200, 200, 404]),
-        ("POST", f"/settings/nmbrs/domains/{d}", [LOGIN, 404, 303, 303, 303, 404]),
-        ("POST", f"/settings/nmbrs/domains/{d}/reset", [LOGIN, 404, 303, 303, 303, 404]),
-        ("GET", f"/settings/nmbrs/administrations/{a}", [LOGIN, 404, 200, 200, 200, 404]),
-        ("GET", f"/settings/nmbrs/administrations/{a}/row", [LOGIN, 404, 302, 302, 302, 404]),
-        ("POST", f"/settings/nmbrs/administrations/{a}", [LOGIN, 404, 303, 303, 303, 404]),
-        ("POST", f"/settings/nmbrs/administrations/{a}/reset", [LOGIN, 404, 303, 303, 303, 404]),
+        ("GET", f"/settings/nmbrs/domains/{d}", [LOGIN, 404, 403, 200, 200, 404]),
+        ("POST", f"/settings/nmbrs/domains/{d}", [LOGIN, 404, 403, 303, 303, 404]),
+        ("POST", f"/settings/nmbrs/domains/{d}/reset", [LOGIN, 404, 403, 303, 303, 404]),
+        ("GET", f"/settings/nmbrs/administrations/{a}", [LOGIN, 404, 403, 200, 200, 404]),
+        ("GET", f"/settings/nmbrs/administrations/{a}/row", [LOGIN, 404, 403, 302, 302, 404]),
+        ("POST", f"/settings/nmbrs/administrations/{a}", [LOGIN, 404, 403, 303, 303, 404]),
+        ("POST", f"/settings/nmbrs/administrations/{a}/reset", [LOGIN, 404, 403, 303, 303, 404]),
         ("POST", f"{URL}/disconnect", staff(303) + [409]),
     ]
 

@@ -56,6 +56,8 @@ class User(UserMixin, db.Model):
     portal_role: Mapped[PortalRole | None] = mapped_column(_enum(PortalRole, "portal_role"))
     # Bumped on password change: every other session of the user ends (see get_id).
     session_version: Mapped[int] = mapped_column(default=1)
+    # The interface language the user chose ("nl" or "en"); NULL = as the browser asks.
+    locale: Mapped[str | None] = mapped_column(String(5))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     portal: Mapped[Portal] = relationship()

@@ -4,6 +4,7 @@ import re
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint, or_, select
+from sqlalchemy import false as sa_false
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -22,6 +23,9 @@ class Portal(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     # The "Payroll connection – Nmbrs" feature, switched on by the operator (the contract).
     nmbrs_enabled: Mapped[bool] = mapped_column(default=False)
+    # The operator locked the feature off (the firm's contract does not include it): a Portal
+    # administrator cannot switch it on in Settings. `flask enable-feature nmbrs` unlocks it.
+    nmbrs_locked: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     domains: Mapped[list["Domain"]] = relationship(back_populates="portal")
@@ -78,13 +82,16 @@ class Administration(db.Model):
 
     @hybrid_property
     def has_active_payroll_contract(self) -> bool:
+        """Own payroll contract, or the domain's Nmbrs feature: the one rule for "linked"."""
         return self.payroll_contract or self.domain.nmbrs_enabled
 
     @has_active_payroll_contract.inplace.expression
     @classmethod
     def _has_active_payroll_contract_expression(cls):
+        # Its own FROM, so that queries which also join Domain can use it too.
         domain_enabled = (
-            select(Domain.nmbrs_enabled).where(Domain.id == cls.domain_id).scalar_subquery()
+            select(Domain.nmbrs_enabled).where(Domain.id == cls.domain_id)
+            .correlate_except(Domain).scalar_subquery()
         )
         return or_(cls.payroll_contract, domain_enabled)
 

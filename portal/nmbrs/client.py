@@ -4,7 +4,8 @@ It speaks in typed results and `portal.nmbrs.errors` exceptions only, so a REST 
 can replace the SOAP modules behind it without touching jobs or screens.
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
+from typing import Protocol
 
 from portal.nmbrs import (
     annual_statements,
@@ -25,6 +26,7 @@ from portal.nmbrs.types import (
     Company,
     Debtor,
     Employee,
+    EmployeeType,
     Environment,
     Journal,
     PaySlip,
@@ -39,16 +41,35 @@ DEFAULT_TIMEOUT = 30.0
 DEFAULT_RETRY_BUDGET = 20.0
 
 
-class NmbrsClient:
-    """Typed access to one Nmbrs environment for one user name + API token."""
+class EmployeeTypeCache(Protocol):
+    """Where the employee types of one set of credentials are kept between clients."""
 
-    def __init__(self, transport: SoapTransport):
+    def load(self) -> list[EmployeeType] | None: ...
+
+    def store(self, types: list[EmployeeType]) -> None: ...
+
+
+class NmbrsClient:
+    """Typed access to one Nmbrs environment for one user name + API token.
+
+    Build it with `portal.services.nmbrs_access` (from stored credentials); `from_config` is the
+    SOAP constructor that the factory and the tests use."""
+
+    def __init__(self, transport: SoapTransport,
+                 employee_type_cache: EmployeeTypeCache | None = None):
         self.transport = transport
+        self.transport.rediscover_domain = self._current_subdomain
+        self._employee_type_cache = employee_type_cache
+        self._employee_types: list[EmployeeType] | None = None
 
     @classmethod
     def from_config(cls, config: Mapping, username: str, token: str, domain: str | None = None,
-                    redis=None) -> "NmbrsClient":
-        """Build a client from the app config keys NMBRS_SOAP_URL, NMBRS_TIMEOUT and the like."""
+                    redis=None, on_new_domain: Callable[[str], None] | None = None,
+                    employee_type_cache: EmployeeTypeCache | None = None) -> "NmbrsClient":
+        """Build a client from the app config keys NMBRS_SOAP_URL, NMBRS_TIMEOUT and the like.
+
+        `domain`: the stored sub-domain (no Environment_Get needed); `on_new_domain` is told when
+        Nmbrs moved the environment to another sub-domain (found after a 1001)."""
         limiter = limiter_from_config(redis, int(config.get("NMBRS_RATE_LIMIT",
                                                             DEFAULT_CALLS_PER_SECOND)))
         transport = SoapTransport(
@@ -58,7 +79,8 @@ class NmbrsClient:
             rate_limiter=limiter,
             retry_budget=float(config.get("NMBRS_RETRY_BUDGET_SECONDS", DEFAULT_RETRY_BUDGET)),
         )
-        return cls(transport)
+        transport.on_new_domain = on_new_domain
+        return cls(transport, employee_type_cache)
 
     def __repr__(self) -> str:
         return f"NmbrsClient({self.transport!r})"
@@ -73,6 +95,9 @@ class NmbrsClient:
         env = environment.get_environment(self.transport)
         self.transport.use_domain(env.subdomain)
         return env
+
+    def _current_subdomain(self) -> str:
+        return environment.get_environment(self.transport).subdomain
 
     def debtors(self) -> list[Debtor]:
         """All debtors the user may see."""
@@ -128,9 +153,25 @@ class NmbrsClient:
         """An employee's annual statement PDF, or None."""
         return annual_statements.get_annual_statement(self.transport, employee_id, year)
 
-    def employees(self, company_id: int) -> list[Employee]:
-        """Employees with name, BSN, home address and current IBAN."""
-        return employees.employees_with_details(self.transport, company_id)
+    def employee_types(self) -> list[EmployeeType]:
+        """The employee types of this environment: asked once per credentials (cached)."""
+        if self._employee_types is None:
+            cache = self._employee_type_cache
+            types = cache.load() if cache is not None else None
+            if types is None:
+                types = employees.list_employee_types(self.transport)
+                if cache is not None:
+                    cache.store(types)
+            self._employee_types = types
+        return self._employee_types
+
+    def employees(self, company_id: int,
+                  employee_ids: Collection[int] | None = None) -> list[Employee]:
+        """Employees of every type with name, BSN, home address and current IBAN.
+
+        `employee_ids`: only these Nmbrs employees (their bank accounts are one call each)."""
+        return employees.employees_with_details(self.transport, company_id,
+                                                self.employee_types(), only=employee_ids)
 
     def work_costs(self, company_id: int, year: int) -> list[WorkCost]:
         """WKR figures (fiscal wage, free space, ...) per period."""

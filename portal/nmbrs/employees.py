@@ -1,22 +1,42 @@
-"""EmployeeService: employees of a company with name, BSN, address and current bank account."""
+"""EmployeeService: employees of a company with name, BSN, address and current bank account.
 
+`List_GetByCompany` lists the employees of one `EmployeeType`; the ids of the types come from
+`EmployeeType_GetList` (nmbrs-api.md §7.3: the value 1 in its example is illustrative), so a
+company's employees are the union over every type.
+"""
+
+from collections.abc import Collection, Iterable
 from xml.etree.ElementTree import Element
 
 from portal.nmbrs.parsing import integer, items, optional_integer, text
 from portal.nmbrs.soap import SoapTransport
-from portal.nmbrs.types import Employee
+from portal.nmbrs.types import Employee, EmployeeType
 
-# Illustrative in the reference; the real ids come from EmployeeType_GetList.
-DEFAULT_EMPLOYEE_TYPE = 1
+
+def list_employee_types(transport: SoapTransport) -> list[EmployeeType]:
+    """EmployeeService/EmployeeType_GetList: the values `EmployeeType` may take."""
+    result = transport.call("EmployeeService", "EmployeeType_GetList")
+    return [EmployeeType(id=integer(node, "Id"), description=text(node, "Description"))
+            for node in items(result, "EmployeeType")]
 
 
 def list_employees(transport: SoapTransport, company_id: int,
-                   employee_type: int = DEFAULT_EMPLOYEE_TYPE) -> list[tuple[int, int, str]]:
+                   employee_type: int) -> list[tuple[int, int, str]]:
     """EmployeeService/List_GetByCompany(CompanyId, EmployeeType) as (id, number, display name)."""
     result = transport.call("EmployeeService", "List_GetByCompany",
                             [("CompanyId", company_id), ("EmployeeType", employee_type)])
     return [(integer(node, "Id"), integer(node, "Number"), text(node, "DisplayName"))
             for node in items(result, "Employee")]
+
+
+def list_employees_of_types(transport: SoapTransport, company_id: int,
+                            types: Iterable[EmployeeType]) -> list[tuple[int, int, str]]:
+    """The company's employees of every given type, each once, in the order Nmbrs lists them."""
+    seen: dict[int, tuple[int, int, str]] = {}
+    for employee_type in types:
+        for row in list_employees(transport, company_id, employee_type.id):
+            seen.setdefault(row[0], row)
+    return list(seen.values())
 
 
 def personal_info_by_employee(transport: SoapTransport, company_id: int) -> dict[int, Element]:
@@ -45,15 +65,22 @@ def current_iban(transport: SoapTransport, employee_id: int) -> str:
 
 
 def employees_with_details(transport: SoapTransport, company_id: int,
-                           employee_type: int = DEFAULT_EMPLOYEE_TYPE) -> list[Employee]:
-    """Employees of a company combined with personal info, home address and IBAN."""
+                           types: Iterable[EmployeeType],
+                           only: Collection[int] | None = None) -> list[Employee]:
+    """Employees of every type combined with personal info, home address and IBAN.
+
+    `only`: the Nmbrs ids of the employees wanted (all when None). Personal info and addresses
+    are one call each for the whole company; the bank account is one call per wanted employee."""
+    wanted = [row for row in list_employees_of_types(transport, company_id, types)
+              if only is None or row[0] in only]
+    if not wanted:
+        return []
     infos = personal_info_by_employee(transport, company_id)
     addresses = address_by_employee(transport, company_id)
     return [
         _employee(employee_id, number, display_name, infos.get(employee_id),
                   addresses.get(employee_id), current_iban(transport, employee_id))
-        for employee_id, number, display_name in list_employees(transport, company_id,
-                                                                employee_type)
+        for employee_id, number, display_name in wanted
     ]
 
 

@@ -13,6 +13,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring as _defused_fromstring
 
 from portal.nmbrs.errors import (
+    InvalidCredentials,
     NmbrsError,
     NmbrsUnavailable,
     UnexpectedAnswer,
@@ -31,6 +32,25 @@ _FAULT_CODE = re.compile(r"--->\s*(\d+)\s*:\s*(.*)", re.DOTALL)
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 
 Params = Iterable[tuple[str, object]]
+
+AUTH_HEADER = "AuthHeader"
+AUTH_HEADER_WITH_DOMAIN = "AuthHeaderWithDomain"
+# Environment_Get is how the sub-domain is found, so it is sent before the sub-domain is known:
+# with the plain AuthHeader (Username, Token), as in nmbrs-api.md §3.1. Every other operation
+# takes AuthHeaderWithDomain (Username, Token, Domain; §2.3).
+PLAIN_AUTH_OPERATIONS = frozenset({("DebtorService", "Environment_Get")})
+
+
+def auth_header_for(service: str, operation: str) -> str:
+    """The name of the SOAP header an operation takes."""
+    if (service, operation) in PLAIN_AUTH_OPERATIONS:
+        return AUTH_HEADER
+    return AUTH_HEADER_WITH_DOMAIN
+
+
+def soap_action(service: str, operation: str) -> str:
+    """The quoted SOAPAction header value: namespace + "/" + operation (§2.2)."""
+    return f'"{namespace(service)}/{operation}"'
 
 
 def namespace(service: str) -> str:
@@ -72,14 +92,17 @@ def strip_namespaces(element: Element) -> Element:
 
 
 def build_envelope(service: str, operation: str, params: Params,
-                   credentials: NmbrsCredentials, header: str = "AuthHeaderWithDomain") -> bytes:
-    """Build a SOAP 1.1 request; values are escaped by ElementTree, never formatted by hand."""
+                   credentials: NmbrsCredentials, header: str | None = None) -> bytes:
+    """Build a SOAP 1.1 request; values are escaped by ElementTree, never formatted by hand.
+
+    The header is the one the operation takes (`auth_header_for`) unless given."""
     ns = namespace(service)
+    header = header or auth_header_for(service, operation)
     envelope = Element(f"{{{SOAP_ENV}}}Envelope")
     auth = ET.SubElement(ET.SubElement(envelope, f"{{{SOAP_ENV}}}Header"), header, xmlns=ns)
     _add_child(auth, "Username", credentials.username)
     _add_child(auth, "Token", credentials.token)
-    if header == "AuthHeaderWithDomain" and credentials.domain:
+    if header == AUTH_HEADER_WITH_DOMAIN and credentials.domain:
         _add_child(auth, "Domain", credentials.domain)
     body = ET.SubElement(envelope, f"{{{SOAP_ENV}}}Body")
     body_operation = ET.SubElement(body, operation, xmlns=ns)
@@ -113,6 +136,10 @@ class SoapTransport:
                  backoff: float = 0.5, sleep: Callable[[float], None] = time.sleep):
         self.base_url = base_url.rstrip("/")
         self.credentials = credentials
+        # Set by NmbrsClient: asks Environment_Get for the current sub-domain after a 1001.
+        self.rediscover_domain: Callable[[], str] | None = None
+        # Told the new sub-domain when it changed (the factory stores it).
+        self.on_new_domain: Callable[[str], None] | None = None
         self.timeout = timeout
         self.rate_limiter = rate_limiter
         self.max_attempts = max(1, max_attempts)
@@ -129,10 +156,36 @@ class SoapTransport:
         username, token = self.credentials.username, self.credentials.token
         self.credentials = NmbrsCredentials(username, token, domain)
 
-    def call(self, service: str, operation: str, params: Params = (),
-             header: str = "AuthHeaderWithDomain") -> Element | None:
-        """Call one operation and return its `<Op>Result` element (namespaces stripped), or None."""
-        envelope = build_envelope(service, operation, list(params), self.credentials, header)
+    def call(self, service: str, operation: str, params: Params = ()) -> Element | None:
+        """Call one operation and return its `<Op>Result` element (namespaces stripped), or None.
+
+        A 1001 on a call that sends `Domain` may mean the environment's sub-domain changed: the
+        sub-domain is asked for again (the only Environment_Get after connecting) and, when it
+        did change, the call is repeated once with the new one."""
+        params = list(params)
+        try:
+            return self._call_with_retries(service, operation, params)
+        except InvalidCredentials as rejected:
+            if not self._domain_moved(service, operation):
+                raise rejected from None
+        return self._call_with_retries(service, operation, params)
+
+    def _domain_moved(self, service: str, operation: str) -> bool:
+        if auth_header_for(service, operation) != AUTH_HEADER_WITH_DOMAIN:
+            return False
+        if self.rediscover_domain is None or not self.credentials.domain:
+            return False
+        subdomain = self.rediscover_domain()
+        if not subdomain or subdomain == self.credentials.domain:
+            return False
+        log.info("Nmbrs sub-domain changed to %s", subdomain)
+        self.use_domain(subdomain)
+        if self.on_new_domain is not None:
+            self.on_new_domain(subdomain)
+        return True
+
+    def _call_with_retries(self, service: str, operation: str, params: list) -> Element | None:
+        envelope = build_envelope(service, operation, params, self.credentials)
         deadline = time.monotonic() + self.retry_budget
         attempt = 1
         while True:
@@ -161,7 +214,7 @@ class SoapTransport:
     def _post(self, service: str, operation: str, envelope: bytes) -> requests.Response:
         headers = {
             "Content-Type": "text/xml; charset=utf-8",
-            "SOAPAction": f'"{namespace(service)}/{operation}"',
+            "SOAPAction": soap_action(service, operation),
         }
         try:
             return self.session.post(f"{self.base_url}/{service}.asmx", data=envelope,

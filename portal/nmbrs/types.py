@@ -112,6 +112,14 @@ class AnnualStatement:
 
 
 @dataclass(frozen=True)
+class EmployeeType:
+    """A value for List_GetByCompany's `EmployeeType` (from EmployeeType_GetList)."""
+
+    id: int
+    description: str
+
+
+@dataclass(frozen=True)
 class Employee:
     id: int
     number: int

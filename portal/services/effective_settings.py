@@ -15,11 +15,12 @@ import jobs act on it. Rules:
 """
 
 import calendar
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import or_, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import defer
 
 from portal.extensions import db
@@ -31,6 +32,7 @@ from portal.services import audit
 PORTAL, DOMAIN, ADMINISTRATION = "portal", "domain", "administration"
 IMPORT_FLAGS = ("import_payslips", "import_journals", "import_tax_assessments", "import_late_runs")
 DAYS = ("first_day", "last_day")
+PREFERENCE_NAMES = (*IMPORT_FLAGS, *DAYS)
 SETTING_NAMES = ("credentials", *IMPORT_FLAGS, *DAYS)
 # The groups an override sets as a whole, and the column telling whether a row sets the group.
 GROUPS = {"credentials": ("username",), "imports": IMPORT_FLAGS, "days": DAYS}
@@ -126,17 +128,6 @@ def effective_settings(administration: Administration) -> EffectiveSettings:
     return compute(domain.portal.nmbrs_enabled, *(rows.get(scope) for scope in reversed(scopes)))
 
 
-def effective_domain_settings(domain: Domain, rows: dict[str, NmbrsSettings] | None = None,
-                              portal_enabled: bool | None = None) -> EffectiveSettings:
-    """What the domain's administrations inherit (domain → portal)."""
-    if rows is None:
-        rows = settings_rows(domain.portal_id, domain_ids=[domain.id])
-    if portal_enabled is None:
-        portal_enabled = domain.portal.nmbrs_enabled
-    return compute(portal_enabled, rows.get(NmbrsSettings.scope_for(domain_id=domain.id)),
-                   rows.get(PORTAL_SCOPE))
-
-
 def settings_rows(portal_id: int, domain_ids: Iterable[int] = (),
                   administrations_of: int | None = None) -> dict[str, NmbrsSettings]:
     """The portal's row, those of the given domains and, with `administrations_of` (a domain
@@ -157,8 +148,7 @@ def effective_settings_for_all(portal: Portal) -> dict[int, EffectiveSettings]:
     administrations = db.session.execute(
         select(Administration.id, Administration.domain_id)
         .join(Domain, Domain.id == Administration.domain_id)
-        .where(Domain.portal_id == portal.id,
-               or_(Administration.payroll_contract, Domain.nmbrs_enabled))
+        .where(Domain.portal_id == portal.id, Administration.has_active_payroll_contract)
         .order_by(Administration.id)
     ).all()
     portal_row = rows.get(PORTAL_SCOPE)
@@ -171,6 +161,136 @@ def effective_settings_for_all(portal: Portal) -> dict[int, EffectiveSettings]:
         )
         for administration_id, domain_id in administrations
     }
+
+
+# --- what the settings screen lists -----------------------------------------------------------
+
+@dataclass(frozen=True)
+class DomainLine:
+    """A domain on the settings screen: its settings in force, whether it has its own, and how
+    many of its administrations (with a payroll contract) there are and have their own."""
+
+    domain: Domain
+    settings: EffectiveSettings
+    has_override: bool
+    administrations: int
+    administration_overrides: int
+
+
+@dataclass(frozen=True)
+class DomainsPage:
+    lines: list[DomainLine]
+    page: int
+    pages: int
+    total: int
+
+
+def domains_with_payroll(portal: Portal, page: int, per_page: int) -> DomainsPage:
+    """One page of the domains with an administration with an active payroll contract.
+
+    A constant number of queries: count, page, settings rows, administration counts."""
+    has_payroll = exists(select(Administration.id).where(
+        Administration.domain_id == Domain.id, Administration.has_active_payroll_contract))
+    base = select(Domain).where(Domain.portal_id == portal.id, has_payroll)
+    total = db.session.scalar(select(func.count()).select_from(base.subquery()))
+    pages = max(1, math.ceil(total / per_page))
+    page = min(max(page, 1), pages)
+    domains = db.session.scalars(
+        base.order_by(Domain.name).limit(per_page).offset((page - 1) * per_page)).all()
+    ids = [domain.id for domain in domains]
+    rows = settings_rows(portal.id, ids)
+    counts = _administration_counts(ids)
+    portal_row = rows.get(PORTAL_SCOPE)
+    lines = []
+    for domain in domains:
+        scope = NmbrsSettings.scope_for(domain_id=domain.id)
+        lines.append(DomainLine(domain, compute(portal.nmbrs_enabled, rows.get(scope), portal_row),
+                                scope in rows, *counts.get(domain.id, (0, 0))))
+    return DomainsPage(lines, page, pages, total)
+
+
+def _administration_counts(domain_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """Per domain: its administrations with a payroll contract, and how many have own settings."""
+    if not domain_ids:
+        return {}
+    return {
+        domain_id: (administrations, overrides)
+        for domain_id, administrations, overrides in db.session.execute(
+            select(Administration.domain_id, func.count(Administration.id),
+                   func.count(NmbrsSettings.id))
+            .outerjoin(NmbrsSettings, NmbrsSettings.administration_id == Administration.id)
+            .where(Administration.domain_id.in_(domain_ids),
+                   Administration.has_active_payroll_contract)
+            .group_by(Administration.domain_id))
+    }
+
+
+@dataclass(frozen=True)
+class AdministrationLine:
+    administration: Administration
+    settings: EffectiveSettings
+    has_override: bool
+
+
+@dataclass(frozen=True)
+class DomainOverview:
+    """A domain's own row, its settings and the portal's, and its administrations with theirs."""
+
+    domain: Domain
+    domain_row: NmbrsSettings | None
+    settings: EffectiveSettings
+    portal_settings: EffectiveSettings
+    administrations: list[AdministrationLine]
+
+
+def domain_overview(domain: Domain) -> DomainOverview:
+    """Everything the domain's settings page shows: two queries."""
+    enabled = domain.portal.nmbrs_enabled
+    rows = settings_rows(domain.portal_id, [domain.id], administrations_of=domain.id)
+    portal_row = rows.get(PORTAL_SCOPE)
+    domain_row = rows.get(NmbrsSettings.scope_for(domain_id=domain.id))
+    administrations = db.session.scalars(
+        select(Administration)
+        .where(Administration.domain_id == domain.id, Administration.has_active_payroll_contract)
+        .order_by(Administration.name)
+    ).all()
+    lines = []
+    for administration in administrations:
+        scope = NmbrsSettings.scope_for(administration_id=administration.id)
+        lines.append(AdministrationLine(
+            administration, compute(enabled, rows.get(scope), domain_row, portal_row),
+            scope in rows))
+    return DomainOverview(domain, domain_row, compute(enabled, domain_row, portal_row),
+                          compute(enabled, portal_row), lines)
+
+
+@dataclass(frozen=True)
+class AdministrationOverview:
+    """An administration's own row, its settings in force and what it inherits."""
+
+    administration: Administration
+    own_row: NmbrsSettings | None
+    settings: EffectiveSettings
+    parent_settings: EffectiveSettings
+
+
+def administration_overview(administration: Administration) -> AdministrationOverview:
+    domain = administration.domain
+    rows = settings_rows(domain.portal_id, [domain.id])
+    own_scope = NmbrsSettings.scope_for(administration_id=administration.id)
+    own = db.session.scalar(_rows_query(domain.portal_id).where(NmbrsSettings.scope == own_scope))
+    domain_row = rows.get(NmbrsSettings.scope_for(domain_id=domain.id))
+    enabled = domain.portal.nmbrs_enabled
+    return AdministrationOverview(administration, own,
+                                  compute(enabled, own, domain_row, rows.get(PORTAL_SCOPE)),
+                                  compute(enabled, domain_row, rows.get(PORTAL_SCOPE)))
+
+
+def overrides_with_credentials(portal: Portal) -> int:
+    """How many domains and administrations of the portal have Nmbrs credentials of their own."""
+    return db.session.scalar(select(func.count(NmbrsSettings.id)).where(
+        NmbrsSettings.portal_id == portal.id, NmbrsSettings.scope != PORTAL_SCOPE,
+        NmbrsSettings.username.is_not(None)))
 
 
 def credentials_for(credentials_id: int) -> tuple[str, str]:

@@ -3,6 +3,7 @@
 from sqlalchemy import select
 
 from portal.extensions import db
+from portal.i18n import format_moment
 from portal.models import Administration, Domain, ImportRun, ImportStatus
 
 
@@ -15,7 +16,7 @@ def last_import_summary(portal) -> str | None:
         .order_by(ImportRun.created_at.desc(), ImportRun.id.desc()).limit(1))
     if last is None:
         return None
-    when = (last.finished_at or last.started_at or last.created_at).strftime("%d-%m-%Y %H:%M")
+    when = format_moment(last.finished_at or last.started_at or last.created_at)
     who = "automatic" if last.automatic else (
         last.requested_by.email if last.requested_by else "by hand")
     status = {ImportStatus.QUEUED: "queued", ImportStatus.RUNNING: "running",

@@ -25,7 +25,7 @@ from portal.models import (
     TaxAssessment,
 )
 from portal.nmbrs.errors import NmbrsError
-from portal.services import document_store, matching
+from portal.services import company_links, document_store
 from portal.services.import_progress import Progress
 from portal.services.periods import (
     last_day_of_period,
@@ -79,38 +79,29 @@ class AdministrationImporter:
         self.import_run_id = import_run_id
         self.progress = progress or Progress(None)
         self.result = ImportResult()
-        self._nmbrs_employees = None
+        self._company_id: int | None = None
+        self._nmbrs_details: dict = {}  # Nmbrs employees with details, by number
+        self._asked_employee_ids: set[int] = set()
+        self._all_employees_asked = False
+        self._declarations: dict[tuple[int, int], list] = {}  # (company, year) → declarations
         self._ours = None
 
     # -- which company -------------------------------------------------------------------
 
     def company_id(self) -> int:
         """The linked Nmbrs company, matched by name and number the first time."""
-        link = db.session.scalar(
-            select(CompanyLink).where(CompanyLink.administration_id == self.administration.id))
-        if link is None:
-            link = self._match_company()
-        return link.company_id
+        if self._company_id is None:
+            link = company_links.company_link(self.administration)
+            if link is None:
+                link = self._match_company()
+            self._company_id = link.company_id
+        return self._company_id
 
     def _match_company(self) -> CompanyLink:
-        domain_name = self.administration.domain.name
-        debtor = matching.find_debtor(self.directory.debtors(), domain_name)
-        if debtor is None:
-            raise ImportStopped(self._no_match(
-                "debtor.not-found",
-                f'No Nmbrs debtor is named "{domain_name}". Rename the debtor in Nmbrs to the '
-                "domain name, or choose the Nmbrs company on the administration's page."))
-        company = matching.find_company(self.directory.companies(debtor.id), self.administration)
-        if company is None:
-            raise ImportStopped(self._no_match(
-                "company.not-found",
-                f'Debtor "{debtor.name}" has no Nmbrs company named "{self.administration.name}" '
-                f"with company number {self.administration.relation_code}. Make the name and "
-                "relation code equal to the company in Nmbrs, or choose the Nmbrs company on the "
-                "administration's page."))
-        link = CompanyLink(administration_id=self.administration.id, company_id=company.id,
-                           company_name=company.name, company_number=str(company.number))
-        db.session.add(link)
+        match = company_links.match_company(self.administration, self.directory or self.client)
+        if match.company is None:
+            raise ImportStopped(self._no_match(match.cause, match.advice))
+        link = company_links.link_company(self.administration, match.company)
         db.session.commit()
         return link
 
@@ -268,8 +259,9 @@ class AdministrationImporter:
         fetched = []
         if members is None:
             members = self.client.run_employees(company_id, run.id, run.year)
+        self._ask_unknown_employees(company_id, members)
         for member in members:
-            employee = self._employee(company_id, member, run)
+            employee = self._employee(member, run)
             if employee is not None and employee.id not in have:
                 slip = self.client.payslip(member.employee_id, company_id, run.id, run.year)
                 if slip is not None:
@@ -287,12 +279,25 @@ class AdministrationImporter:
 
     # -- employees -----------------------------------------------------------------------
 
-    def _employee(self, company_id: int, member, run) -> Employee | None:
+    def _ask_unknown_employees(self, company_id: int, members) -> None:
+        """Fetch the details (of every employee type) of the run members we do not know yet;
+        nothing is asked when every member is known."""
+        by_number, _by_bsn = self._our_employees()
+        unknown = {m.employee_id for m in members
+                   if m.employee_number not in by_number
+                   and m.employee_number not in self._nmbrs_details}
+        unknown -= self._asked_employee_ids
+        if unknown and not self._all_employees_asked:
+            self._asked_employee_ids |= unknown
+            self._nmbrs_details.update(
+                (e.number, e) for e in self.client.employees(company_id, employee_ids=unknown))
+
+    def _employee(self, member, run) -> Employee | None:
         """Our employee with the run member's number, created or updated from Nmbrs if needed."""
         employee = self._our_employees()[0].get(member.employee_number)
         if employee is not None:
             return employee
-        details = self.nmbrs_employees(company_id).get(member.employee_number)
+        details = self._nmbrs_details.get(member.employee_number)
         if details is None:
             self._problem(
                 f"payslip.unknown-employee:{member.employee_number}",
@@ -307,9 +312,11 @@ class AdministrationImporter:
         return employee
 
     def nmbrs_employees(self, company_id: int) -> dict:
-        if self._nmbrs_employees is None:
-            self._nmbrs_employees = {e.number: e for e in self.client.employees(company_id)}
-        return self._nmbrs_employees
+        """Every Nmbrs employee of the company, of every type, with details, by number."""
+        if not self._all_employees_asked:
+            self._nmbrs_details.update((e.number, e) for e in self.client.employees(company_id))
+            self._all_employees_asked = True
+        return self._nmbrs_details
 
     def _our_employees(self) -> tuple[dict, dict]:
         """The administration's employees by number and by BSN, loaded (and decrypted) once."""
@@ -352,12 +359,19 @@ class AdministrationImporter:
 
     def import_tax_assessments(self, company_id: int, periods: set[tuple[int, int]]) -> None:
         for year in sorted({year for year, _ in periods}):
-            wanted = [d for d in self.client.wage_tax_declarations(company_id, year)
+            wanted = [d for d in self._declarations_of(company_id, year)
                       if (d.year, d.period) in periods]
             self.progress.expect_more(len(wanted))
             for declaration in wanted:
                 self._import_declaration(company_id, declaration)
                 self.progress.advance()
+
+    def _declarations_of(self, company_id: int, year: int) -> list:
+        """WageTax_GetList once per company and year within one import."""
+        if (company_id, year) not in self._declarations:
+            self._declarations[company_id, year] = self.client.wage_tax_declarations(company_id,
+                                                                                     year)
+        return self._declarations[company_id, year]
 
     def _import_declaration(self, company_id: int, declaration) -> None:
         exists = db.session.scalar(select(TaxAssessment.id).where(

@@ -1,19 +1,34 @@
-"""Nmbrs access for the screens: a verified client for an administration, and its company.
+"""The one place that builds an Nmbrs client: for an administration, for stored credentials, or
+for credentials being connected. Jobs, views and services all get their client here.
 
-The import jobs build their own clients (with the shared directory cache); these helpers are
-for pages that show what Nmbrs has (the runs of a year, the companies to choose from).
+- The sub-domain that `Environment_Get` gave at connect is stored with the credentials and sent
+  as `Domain`; no page view or import asks Nmbrs for it again. Only when Nmbrs answers 1001 does
+  the client ask again (the environment may have moved) and the new sub-domain is stored.
+- The employee types (`EmployeeType_GetList`) are kept in Redis per credentials.
+- `CLIENT_BUILDERS` maps a connection's protocol to its constructor. Today every connection is
+  SOAP; the REST client slots in beside it (a `protocol` on the stored credentials picks it),
+  returning the same `NmbrsClient` interface.
 """
 
-from dataclasses import dataclass
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import asdict
 
 from flask import current_app
-from sqlalchemy import select
+from redis.exceptions import RedisError
 
 from portal.extensions import db
-from portal.models import Administration, CompanyLink
+from portal.models import Administration, NmbrsSettings
 from portal.nmbrs.client import NmbrsClient
 from portal.nmbrs.errors import NmbrsError
-from portal.services import matching
+from portal.nmbrs.types import EmployeeType
+from portal.services.effective_settings import effective_settings
+
+log = logging.getLogger(__name__)
+
+SOAP = "soap"
+EMPLOYEE_TYPES_TTL_SECONDS = 24 * 3600
 
 
 class NotConnected(NmbrsError):
@@ -23,59 +38,82 @@ class NotConnected(NmbrsError):
                        "can connect it under Settings › Nmbrs.")
 
 
-def client_for(administration: Administration) -> NmbrsClient:
-    """A client with the administration's effective credentials, verified (sub-domain known)."""
-    try:
-        from portal.services.effective_settings import credentials_for, effective_settings
-    except ImportError as error:  # the settings service is not part of this build
-        raise NotConnected() from error
+def _soap_client(config, username: str, token: str, domain: str | None, redis=None,
+                 on_new_domain: Callable[[str], None] | None = None,
+                 employee_type_cache=None) -> NmbrsClient:
+    return NmbrsClient.from_config(config, username, token, domain=domain, redis=redis,
+                                   on_new_domain=on_new_domain,
+                                   employee_type_cache=employee_type_cache)
+
+
+# protocol → constructor with the signature of `_soap_client`.
+CLIENT_BUILDERS: dict[str, Callable[..., NmbrsClient]] = {SOAP: _soap_client}
+
+
+def protocol_of(row: NmbrsSettings) -> str:
+    """The protocol of stored credentials (a column the REST connection adds); SOAP until then."""
+    return getattr(row, "protocol", None) or SOAP
+
+
+def client_for(administration: Administration, redis=None) -> NmbrsClient:
+    """A client with the credentials in force for the administration (see effective_settings)."""
     settings = effective_settings(administration)
     if not settings.connected or settings.credentials_id is None:
         raise NotConnected()
-    try:
-        username, token = credentials_for(settings.credentials_id)
-    except LookupError as error:
-        raise NotConnected() from error
-    client = NmbrsClient.from_config(current_app.config, username, token)
-    client.verify()
+    return client_for_credentials(settings.credentials_id, redis=redis)
+
+
+def client_for_credentials(credentials_id: int, redis=None) -> NmbrsClient:
+    """A client for one stored set of credentials (a portal's, domain's or administration's).
+
+    `redis`: shares the Nmbrs rate limit with every worker (jobs pass it; pages need not)."""
+    row = db.session.get(NmbrsSettings, credentials_id)
+    if row is None or not row.has_credentials:
+        raise NotConnected()
+    build = CLIENT_BUILDERS[protocol_of(row)]
+    client = build(current_app.config, row.username, row.token, row.subdomain, redis=redis,
+                   on_new_domain=lambda subdomain: _store_subdomain(row, subdomain),
+                   employee_type_cache=_employee_type_cache(credentials_id, redis))
+    if row.subdomain is None:  # stored before sub-domains were kept: find it once
+        _store_subdomain(row, client.verify().subdomain)
     return client
 
 
-def company_link(administration: Administration) -> CompanyLink | None:
-    return db.session.scalar(
-        select(CompanyLink).where(CompanyLink.administration_id == administration.id))
+def verify_credentials(username: str, token: str, protocol: str = SOAP) -> str:
+    """Check credentials that are not stored yet (Environment_Get); returns the sub-domain."""
+    build = CLIENT_BUILDERS[protocol]
+    return build(current_app.config, username, token, None).verify().subdomain
 
 
-@dataclass(frozen=True)
-class CompanyChoices:
-    debtor: object | None  # the debtor named like the domain; None: all companies are listed
-    companies: list
+def _store_subdomain(row: NmbrsSettings, subdomain: str) -> None:
+    """Kept with the caller's next commit (jobs commit; a page that does not checks again)."""
+    if row.subdomain != subdomain:
+        log.info("Nmbrs sub-domain of credentials %s is now %s.", row.id, subdomain)
+        row.subdomain = subdomain
 
 
-def company_choices(administration: Administration, client: NmbrsClient) -> CompanyChoices:
-    """The debtor's companies (debtor = domain name), or every company the credentials see."""
-    debtor = matching.find_debtor(client.debtors(), administration.domain.name)
-    companies = client.companies(debtor.id if debtor else None)
-    return CompanyChoices(debtor, sorted(companies, key=lambda c: (c.name.casefold(), c.number)))
+class RedisEmployeeTypeCache:
+    """The employee types of one set of credentials in Redis; a Redis failure only costs a call."""
+
+    def __init__(self, redis, credentials_id: int):
+        self.redis = redis
+        self.key = f"nmbrs-employee-types:{credentials_id}"
+
+    def load(self) -> list[EmployeeType] | None:
+        try:
+            stored = self.redis.get(self.key)
+        except RedisError:
+            return None
+        return None if stored is None else [EmployeeType(**row) for row in json.loads(stored)]
+
+    def store(self, types: list[EmployeeType]) -> None:
+        try:
+            self.redis.set(self.key, json.dumps([asdict(t) for t in types]),
+                           ex=EMPLOYEE_TYPES_TTL_SECONDS)
+        except RedisError:
+            pass
 
 
-@dataclass(frozen=True)
-class ResolvedCompany:
-    id: int
-    name: str
-    number: str
-    link: CompanyLink | None  # None: matched by name just now, not stored yet
+def _employee_type_cache(credentials_id: int, redis) -> RedisEmployeeTypeCache | None:
+    return RedisEmployeeTypeCache(redis, credentials_id) if redis is not None else None
 
-
-def resolve_company(administration: Administration, client: NmbrsClient) -> ResolvedCompany | None:
-    """The linked company, or the one matching by name and number (not stored: the import does)."""
-    link = company_link(administration)
-    if link is not None:
-        return ResolvedCompany(link.company_id, link.company_name, link.company_number, link)
-    debtor = matching.find_debtor(client.debtors(), administration.domain.name)
-    if debtor is None:
-        return None
-    company = matching.find_company(client.companies(debtor.id), administration)
-    if company is None:
-        return None
-    return ResolvedCompany(company.id, company.name, str(company.number), None)

@@ -1,8 +1,9 @@
 """What Nmbrs knows about debtors and companies, fetched once per credentials and import round.
 
 An import round (a day of automatic imports, or one manual import) touches many
-administrations of the same credentials; they share one Environment_Get, one debtor list and
-one company list per debtor through this Redis cache instead of asking Nmbrs again.
+administrations of the same credentials; they share one debtor list and one company list per
+debtor through this Redis cache instead of asking Nmbrs again. (The sub-domain is stored with the
+credentials, `portal.services.nmbrs_access`.)
 """
 
 import json
@@ -24,10 +25,6 @@ class Directory:
         self.client = client
         self.redis = redis
         self.prefix = f"nmbrs-directory:{credentials_id}:{round_key}"
-
-    def subdomain(self) -> str:
-        """The environment's sub-domain (Environment_Get also verifies the credentials)."""
-        return self._cached("subdomain", lambda: self.client.verify().subdomain)
 
     def debtors(self) -> list[Debtor]:
         rows = self._cached("debtors", lambda: [asdict(d) for d in self.client.debtors()])

@@ -12,7 +12,8 @@ from portal.extensions import db
 from portal.models import Administration, Domain, NmbrsSettings, Portal
 from portal.models._common import utcnow
 from portal.models.nmbrs_link import PORTAL_SCOPE
-from portal.services import audit
+from portal.nmbrs.errors import InvalidCredentials, NmbrsError
+from portal.services import audit, nmbrs_access
 from portal.services.effective_settings import DAYS, GROUPS, IMPORT_FLAGS
 
 PREFERENCES = (*IMPORT_FLAGS, *DAYS)
@@ -31,20 +32,10 @@ class NmbrsUnreachable(NmbrsLinkError):
 
 
 def verify_credentials(username: str, token: str) -> str:
-    """Ask Nmbrs whether the credentials work; returns the Nmbrs sub-domain.
-
-    The seam to the Nmbrs client (portal/nmbrs/, another branch): tests replace this function."""
+    """Ask Nmbrs whether the credentials work; returns the Nmbrs sub-domain, which is stored
+    with them (imports and pages then never ask for it again)."""
     try:
-        from portal.nmbrs.client import NmbrsClient
-        from portal.nmbrs.errors import InvalidCredentials, NmbrsError
-    except ModuleNotFoundError as error:
-        if not (error.name or "").startswith("portal.nmbrs"):
-            raise
-        raise NmbrsUnreachable(
-            "The Nmbrs connection is not installed on this server yet. Ask your operator."
-        ) from None
-    try:
-        return NmbrsClient.from_config(current_app.config, username, token).verify().subdomain
+        return nmbrs_access.verify_credentials(username, token)
     except InvalidCredentials as error:
         raise CredentialsRejected(str(error)) from None
     except NmbrsError as error:

@@ -3,9 +3,9 @@
 from flask import Blueprint
 from flask_login import current_user
 
-from portal.authz import can_manage_domain, load_administration
+from portal.authz import can_link_nmbrs_company, can_manage_domain, load_administration
 from portal.htmx import render
-from portal.services.nmbrs_access import company_link
+from portal.services.company_links import company_link
 
 bp = Blueprint("administrations", __name__, url_prefix="/administrations")
 
@@ -22,4 +22,5 @@ def show(administration_id):
         employees=administration.employees,
         may_manage=can_manage_domain(current_user, administration.domain),
         company_link=company_link(administration),
+        may_link=can_link_nmbrs_company(current_user),
     )

@@ -2,35 +2,24 @@
 
 from flask import Blueprint, render_template
 from flask_login import current_user
-from sqlalchemy import func, select
 
-from portal.extensions import db
-from portal.models import Administration, Domain
-from portal.views.domains import visible_domains_query
+from portal.services import dashboard as dashboard_service
+from portal.services.task_causes import group_label
 
 bp = Blueprint("dashboard", __name__)
 
 
 @bp.get("/")
 def index():
-    """An overview of the portal for the signed-in user."""
-    domains = visible_domains_query().subquery()
-    administration_count = db.session.scalar(
-        select(func.count(Administration.id)).where(Administration.domain_id.in_(select(domains.c.id)))
-    )
-    payroll_count = db.session.scalar(
-        select(func.count(Administration.id)).where(
-            Administration.domain_id.in_(select(domains.c.id)),
-            Administration.has_active_payroll_contract,
-        )
-    )
-    domain_count = db.session.scalar(select(func.count()).select_from(domains))
+    """The firm's daily view: the link, the last and next automatic round, open tasks by cause,
+    administrations without an Nmbrs company, and the documents that arrived this month."""
     return render_template(
         "dashboard.html",
         portal=current_user.portal,
-        domain_count=domain_count,
-        administration_count=administration_count,
-        payroll_count=payroll_count,
+        board=dashboard_service.build(current_user),
+        may_choose_company=dashboard_service.may_choose_company,
+        group_label=group_label,
+        list_limit=dashboard_service.LIST_LIMIT,
     )
 
 
@@ -38,6 +27,3 @@ def index():
 def healthz():
     """Liveness: the process answers. No login, no I/O."""
     return {"status": "ok"}
-
-
-__all__ = ["bp", "Domain"]

@@ -39,12 +39,6 @@ CSV_HEADER = ("run", "date", "account", "description", "cost center", "debit", "
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-@bp.app_template_filter("money")
-def money(value) -> str:
-    """1234.5 → "1,234.50" (Decimal in, text out; never through float)."""
-    return f"{Decimal(value or 0):,.2f}"
-
-
 bp.add_app_template_global(period_label, "period_label")
 
 

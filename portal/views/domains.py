@@ -59,6 +59,19 @@ class AdministrationForm(PortalForm):
         field.data = field.data.strip()
 
 
+def _administration_form(**kwargs) -> AdministrationForm:
+    """The administration form. Its payroll contract switches the Nmbrs link on for the
+    administration, which only portal staff set up: a domain's roles neither see nor set it."""
+    form = AdministrationForm(**kwargs)
+    if not current_user.has_portal_role:
+        del form.payroll_contract
+    return form
+
+
+def _payroll_contract(form, current: bool) -> bool:
+    return form.payroll_contract.data if "payroll_contract" in form else current
+
+
 class NmbrsFeatureForm(PortalForm):
     enabled = BooleanField("Payroll connection – Nmbrs for all administrations of this domain")
 
@@ -132,7 +145,7 @@ def _render_show(domain, administration_form=None, member_form=None, status=200)
         "domains/show.html",
         status,
         domain=domain,
-        administration_form=administration_form or AdministrationForm(formdata=None),
+        administration_form=administration_form or _administration_form(formdata=None),
         feature_form=NmbrsFeatureForm(formdata=None, enabled=domain.nmbrs_enabled),
         member_form=member_form or _member_form(domain, formdata=None),
         may_manage=can_manage_domain(current_user, domain),
@@ -144,16 +157,16 @@ def _render_show(domain, administration_form=None, member_form=None, status=200)
 def add_administration(domain_id):
     """Add an administration to the domain."""
     domain = load_domain(domain_id, manage=True)
-    form = AdministrationForm()
+    form = _administration_form()
     if form.validate_on_submit():
         administration = structure.add_administration(
-            domain, form.name.data, form.relation_code.data, form.payroll_contract.data
+            domain, form.name.data, form.relation_code.data, _payroll_contract(form, False)
         )
         db.session.commit()
         return saved(f"Administration {administration.name} added.",
                      url_for("domains.show", domain_id=domain.id) + "#administrations",
                      "domains/_administrations.html", domain=domain,
-                     administration_form=AdministrationForm(formdata=None), may_manage=True)
+                     administration_form=_administration_form(formdata=None), may_manage=True)
     if is_htmx():
         return render("domains/_administrations.html", "domains/_administrations.html", 422,
                       domain=domain, administration_form=form, may_manage=True)
@@ -164,7 +177,7 @@ def add_administration(domain_id):
 def edit_administration(domain_id, administration_id):
     """The row of one administration as an inline edit form."""
     domain, administration = _domain_administration(domain_id, administration_id)
-    form = AdministrationForm(obj=administration, formdata=None)
+    form = _administration_form(obj=administration, formdata=None)
     return render("domains/edit_administration.html", "domains/_administration_edit_row.html",
                   domain=domain, administration=administration, form=form)
 
@@ -182,10 +195,11 @@ def administration_row(domain_id, administration_id):
 def update_administration(domain_id, administration_id):
     """Rename an administration, change its relation code or payroll contract."""
     domain, administration = _domain_administration(domain_id, administration_id)
-    form = AdministrationForm()
+    form = _administration_form()
     if form.validate_on_submit():
-        structure.update_administration(administration, form.name.data,
-                                        form.relation_code.data, form.payroll_contract.data)
+        structure.update_administration(
+            administration, form.name.data, form.relation_code.data,
+            _payroll_contract(form, administration.payroll_contract))
         db.session.commit()
         return saved(f"Administration {administration.name} saved.",
                      url_for("domains.show", domain_id=domain.id),

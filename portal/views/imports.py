@@ -1,7 +1,8 @@
 """Importing by hand: the Nmbrs company of an administration, the runs of a year, progress.
 
-Viewing progress needs a view role on the domain; everything that changes something (choosing
-the company, starting an import) needs manage rights: the domain's Back office or portal staff.
+Viewing progress needs a view role on the domain; starting an import needs manage rights (the
+domain's Back office or portal staff). Linking the administration to an Nmbrs company, and any
+list of companies beyond the domain's own debtor, is for portal staff only.
 """
 
 from datetime import date
@@ -11,11 +12,11 @@ from flask_login import current_user
 from redis.exceptions import RedisError
 
 from jobs import enqueue
-from portal.authz import can_manage_domain, load_administration
+from portal.authz import can_link_nmbrs_company, load_administration
 from portal.extensions import db
-from portal.models import CompanyLink, ImportRun
+from portal.models import ImportRun
 from portal.nmbrs.errors import NmbrsError
-from portal.services import audit, import_overview, import_progress, nmbrs_access
+from portal.services import company_links, import_overview, import_progress, nmbrs_access
 from portal.services.importer import DOCUMENT_LABELS, TAX_ASSESSMENTS
 from portal.htmx import is_htmx, render
 from portal.validators import parse_id
@@ -33,11 +34,18 @@ ALREADY_RUNNING = ("An import of this kind is already queued or running for this
 # -- the Nmbrs company ------------------------------------------------------------------------
 
 
+def _load_for_linking(administration_id):
+    """The administration, for Portal administrators and Portal back office only (issue 12)."""
+    administration = load_administration(administration_id, manage=True)
+    if not can_link_nmbrs_company(current_user):
+        abort(403)
+    return administration
+
+
 @bp.get("/<int:administration_id>/nmbrs-company")
 def company(administration_id):
-    """The companies to choose from (the domain's debtor's, or all the credentials see)."""
-    administration = load_administration(administration_id, manage=True)
-    return _company_chooser(administration)
+    """The companies to choose from: the near matches first, then the others."""
+    return _company_chooser(_load_for_linking(administration_id))
 
 
 @bp.get("/<int:administration_id>/nmbrs-company/section")
@@ -46,18 +54,17 @@ def company_section(administration_id):
     administration = load_administration(administration_id)
     return render("imports/company.html", "imports/_company_section.html",
                   administration=administration, domain=administration.domain,
-                  link=nmbrs_access.company_link(administration), saved=None,
-                  may_manage=can_manage_domain(current_user, administration.domain))
+                  link=company_links.company_link(administration), saved=None,
+                  may_link=can_link_nmbrs_company(current_user))
 
 
 @bp.post("/<int:administration_id>/nmbrs-company")
 def choose_company(administration_id):
     """Link the administration to the chosen Nmbrs company, from now on."""
-    administration = load_administration(administration_id, manage=True)
+    administration = _load_for_linking(administration_id)
     raw = request.form.get("company_id", "")
     try:
-        client = nmbrs_access.client_for(administration)
-        choices = nmbrs_access.company_choices(administration, client)
+        choices = _choices(administration)
     except NmbrsError as error:
         return _company_chooser(administration, nmbrs_error=str(error), status=200)
     company_id = parse_id(raw)
@@ -65,46 +72,37 @@ def choose_company(administration_id):
     if chosen is None:
         return _company_chooser(administration, choices=choices, status=422,
                                 field_error="Choose one of the Nmbrs companies in the list.")
-    link = nmbrs_access.company_link(administration) or CompanyLink(
-        administration_id=administration.id)
-    before = ({"company_id": link.company_id, "company_name": link.company_name}
-              if link.id else None)
-    link.company_id, link.company_name = chosen.id, chosen.name
-    link.company_number = str(chosen.number)
-    link.chosen_by_id = current_user.id
-    link.linked_at = _now()
-    db.session.add(link)
-    db.session.flush()
-    audit.record(administration.domain.portal_id, "nmbrs.company_chosen", administration,
-                 {"company_id": chosen.id, "company_name": chosen.name,
-                  "company_number": str(chosen.number), "before": before})
+    try:
+        link = company_links.link_company(administration, chosen, chosen_by=current_user)
+    except company_links.CompanyTaken as taken:
+        return _company_chooser(administration, choices=choices, status=422,
+                                field_error=str(taken))
     db.session.commit()
     if is_htmx():
         return render("imports/company.html", "imports/_company_section.html",
-                      administration=administration, link=link, may_manage=True,
+                      administration=administration, link=link, may_link=True,
                       saved=f'Linked to Nmbrs company "{chosen.name}".')
     return redirect(url_for("administrations.show", administration_id=administration.id)
                     + "#nmbrs-company", 303)
+
+
+def _choices(administration):
+    client = nmbrs_access.client_for(administration)
+    return company_links.company_choices(administration, client,
+                                         see_all=can_link_nmbrs_company(current_user))
 
 
 def _company_chooser(administration, choices=None, nmbrs_error=None, field_error=None,
                      status=200):
     if choices is None and nmbrs_error is None:
         try:
-            choices = nmbrs_access.company_choices(
-                administration, nmbrs_access.client_for(administration))
+            choices = _choices(administration)
         except NmbrsError as error:
             nmbrs_error = str(error)
     return render("imports/company.html", "imports/_company_form.html", status,
                   administration=administration, domain=administration.domain,
-                  link=nmbrs_access.company_link(administration), choices=choices,
+                  link=company_links.company_link(administration), choices=choices,
                   nmbrs_error=nmbrs_error, field_error=field_error)
-
-
-def _now():
-    from portal.models._common import utcnow
-
-    return utcnow()
 
 
 # -- manual import ----------------------------------------------------------------------------
@@ -196,7 +194,7 @@ def _import_page(administration, year, selected_runs, selected_documents, errors
     runs, company, nmbrs_error = [], None, None
     try:
         client = nmbrs_access.client_for(administration)
-        company = nmbrs_access.resolve_company(administration, client)
+        company = company_links.resolve_company(administration, client)
         if company is not None:
             runs = import_overview.run_overviews(administration.id,
                                                  client.runs(company.id, year), _today())

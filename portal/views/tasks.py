@@ -4,7 +4,7 @@ from math import ceil
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from portal.authz import PORTAL_STAFF, portal_role_required
@@ -12,6 +12,7 @@ from portal.extensions import db
 from portal.htmx import is_htmx, render
 from portal.models import Administration, Domain, Task, TaskStatus, User
 from portal.services import tasks as task_service
+from portal.services.task_causes import cause_family, group_label, task_action, task_title
 from portal.validators import page_number, parse_id
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
@@ -28,8 +29,10 @@ def _only_portal_staff():
 
 @bp.app_context_processor
 def _task_badge_context():
-    """`open_task_count()` for the badge in the navigation: counted once per request, lazily."""
-    return {"open_task_count": _my_open_task_count}
+    """`open_task_count()` for the badge in the navigation: counted once per request, lazily;
+    `task_title` / `task_action`: the cause's words and its one action (task_causes)."""
+    return {"open_task_count": _my_open_task_count, "task_title": task_title,
+            "task_action": task_action}
 
 
 def _my_open_task_count() -> int:
@@ -55,11 +58,12 @@ class Filters:
         assigned = args.get("assigned", "me")
         self.assigned = assigned if assigned in ASSIGNED_CHOICES else "me"
         self.domain = parse_id(args.get("domain", ""))
+        self.cause = args.get("cause", "")[:100]  # a cause family, e.g. "company.not-found"
         self.page = page_number(args.get("page"))
 
     def args(self, **changes) -> dict:
         values = {"status": self.status, "assigned": self.assigned,
-                  "domain": self.domain or "", "page": self.page}
+                  "domain": self.domain or "", "cause": self.cause, "page": self.page}
         values.update(changes)
         return {key: value for key, value in values.items() if value not in ("", None)}
 
@@ -75,6 +79,11 @@ def _list_context(filters: Filters) -> dict:
     if filters.domain is not None:
         query = query.where(Task.administration_id.in_(
             select(Administration.id).where(Administration.domain_id == filters.domain)))
+    groups = _cause_groups(query)
+    if filters.cause:
+        query = query.where(or_(Task.cause == filters.cause,
+                                Task.cause.startswith(filters.cause + ":", autoescape=True),
+                                Task.cause.startswith(filters.cause + ".", autoescape=True)))
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     pages = max(ceil(total / PAGE_SIZE), 1)
     filters.page = min(filters.page, pages)
@@ -87,10 +96,22 @@ def _list_context(filters: Filters) -> dict:
     domains = db.session.scalars(
         select(Domain).where(Domain.portal_id == current_user.portal_id).order_by(Domain.name)
     ).all()
-    return {"tasks": tasks, "total": total, "pages": pages, "filters": filters,
+    return {"tasks": tasks, "total": total, "cause_groups": groups, "pages": pages, "filters": filters,
             "domains": domains, "statuses": list(TaskStatus),
             "assigned_choices": ASSIGNED_CHOICES,
             "assignees": task_service.assignable_users(current_user.portal_id)}
+
+
+def _cause_groups(query) -> list[tuple[str, str, int]]:
+    """(family, heading, count) of the listed tasks by cause, largest first: one GROUP BY."""
+    listed = query.subquery()
+    families: dict[str, int] = {}
+    for cause, count in db.session.execute(
+            select(listed.c.cause, func.count()).group_by(listed.c.cause)):
+        family = cause_family(cause)
+        families[family] = families.get(family, 0) + count
+    return [(family, group_label(family), count) for family, count in
+            sorted(families.items(), key=lambda item: (-item[1], item[0]))]
 
 
 @bp.get("")

@@ -62,27 +62,14 @@ def _tab_to(page, matches, limit=80) -> dict:
     raise AssertionError(f"Tab never reached the element; last focus: {_focused(page)}")
 
 
-def _engine_available() -> bool:
-    """The real job frame needs the settings and task services (other branches)."""
-    try:
-        import jobs.imports  # noqa: F401
-        from portal.models import NmbrsSettings  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 @pytest.fixture(params=["real-job", "importer-only"])
 def site(request, tmp_path, monkeypatch):
     """The app on a real port with one portal administrator, the sandbox behind it.
 
     "real-job": the real `jobs.imports.manual_import` runs in a thread in place of the RQ
-    worker, with the portal's Nmbrs settings pointing at the sandbox (skipped until the settings
-    and task services are merged). "importer-only": the real `AdministrationImporter` in a
+    worker, with the portal's Nmbrs settings pointing at the sandbox. "importer-only": the real `AdministrationImporter` in a
     thread, the job frame and the credentials stood in for."""
     real_job = request.param == "real-job"
-    if real_job and not _engine_available():
-        pytest.skip("jobs.imports needs the settings and task services (not merged yet)")
     redis = Redis.from_url(REDIS_URL)
     redis.flushdb()
     with running_sandbox(today=TODAY, latency=0.02) as sandbox_url:

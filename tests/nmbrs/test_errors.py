@@ -114,7 +114,10 @@ def test_authentication_errors_are_never_retried(rsps):
     add_fault(rsps, 1001, "Invalid Authentication")
     with pytest.raises(InvalidCredentials):
         client.debtors()
-    assert len(rsps.calls) == 1 and sleeps == []
+    # Not retried; the one extra call is Environment_Get, asking whether the sub-domain moved
+    # (it answers 1001 too: the credentials themselves are wrong).
+    actions = [call.request.headers["SOAPAction"].rsplit("/", 1)[1] for call in rsps.calls]
+    assert actions == ['List_GetAll"', 'Environment_Get"'] and sleeps == []
 
 
 def test_retries_stop_after_max_attempts(rsps):

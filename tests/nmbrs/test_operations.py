@@ -18,9 +18,9 @@ def expect(rsps, service, operation, params, **matcher_options):
              match=[soap_matcher(service, operation, params, **matcher_options)])
 
 
-def test_verify_sends_no_domain_and_then_uses_the_subdomain(rsps):
+def test_verify_sends_the_plain_auth_header_and_then_uses_the_subdomain(rsps):
     client = NmbrsClient(make_transport(domain=None))
-    expect(rsps, "DebtorService", "Environment_Get", [], domain=None)
+    expect(rsps, "DebtorService", "Environment_Get", [], header="AuthHeader", domain=None)
     expect(rsps, "DebtorService", "List_GetAll", [], domain="apitesting")
 
     env = client.verify()
@@ -137,12 +137,20 @@ def test_annual_statement(rsps, client):
 
 
 def test_employees_with_details(rsps, client):
+    expect(rsps, "EmployeeService", "EmployeeType_GetList", [])
     expect(rsps, "EmployeeService", "PersonalInfo_GetAll_AllEmployeesByCompany",
            [("CompanyID", 54613)])
     expect(rsps, "EmployeeService", "Address_GetAll_AllEmployeesByCompany",
            [("CompanyID", 54613)])
-    expect(rsps, "EmployeeService", "List_GetByCompany",
-           [("CompanyId", 54613), ("EmployeeType", 1)])
+    # Jan is of employee type 1, Fatima of type 2: both are listed, one call per type.
+    full_list = answer("EmployeeService", "List_GetByCompany")
+    jan_line, fatima_line = [line for line in full_list.splitlines() if "<Employee>" in line]
+    for employee_type, leave_out in ((1, fatima_line), (2, jan_line)):
+        rsps.add(responses.POST, f"{BASE_URL}/EmployeeService.asmx",
+                 body=full_list.replace(leave_out, ""), status=200,
+                 content_type="text/xml; charset=utf-8",
+                 match=[soap_matcher("EmployeeService", "List_GetByCompany",
+                                     [("CompanyId", 54613), ("EmployeeType", employee_type)])])
     for employee_id in (503293, 503294):
         expect(rsps, "EmployeeService", "BankAccount_GetListCurrent", [("EmployeeId", employee_id)])
 
@@ -154,6 +162,29 @@ def test_employees_with_details(rsps, client):
         "Dorpsstraat", "12", "3512 AB", "Utrecht")
     assert jan.iban == "NL91ABNA0417164300"
     assert (fatima.last_name, fatima.house_number) == ("El Amrani", "4a")
+
+
+def test_employee_types_are_asked_once_per_client(rsps, client):
+    expect(rsps, "EmployeeService", "EmployeeType_GetList", [])
+    assert [(t.id, t.description) for t in client.employee_types()] == [
+        (1, "Werknemer"), (2, "Stagiair")]
+    assert len(client.employee_types()) == 2
+    assert len(rsps.calls) == 1
+
+
+def test_details_only_for_the_employees_asked_for(rsps, client):
+    expect(rsps, "EmployeeService", "EmployeeType_GetList", [])
+    for employee_type in (1, 2):
+        expect(rsps, "EmployeeService", "List_GetByCompany",
+               [("CompanyId", 54613), ("EmployeeType", employee_type)])
+    expect(rsps, "EmployeeService", "PersonalInfo_GetAll_AllEmployeesByCompany",
+           [("CompanyID", 54613)])
+    expect(rsps, "EmployeeService", "Address_GetAll_AllEmployeesByCompany",
+           [("CompanyID", 54613)])
+    expect(rsps, "EmployeeService", "BankAccount_GetListCurrent", [("EmployeeId", 503294)])
+    [fatima] = client.employees(54613, employee_ids={503294})
+    assert fatima.name == "Fatima El Amrani"
+    assert sum("BankAccount" in call.request.headers["SOAPAction"] for call in rsps.calls) == 1
 
 
 def test_work_costs(rsps, client):

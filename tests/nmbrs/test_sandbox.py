@@ -51,21 +51,30 @@ def payroll_administrations():
             if admin.payroll]
 
 
+def nmbrs_companies():
+    return [admin for domain in demo_data.DOMAINS for admin in domain.administrations
+            if admin.has_nmbrs_company]
+
+
 def test_verify_yields_the_demo_subdomain(sandbox_url):
     client = sandbox_client(sandbox_url)
     assert client.verify().subdomain == demo_data.SANDBOX_SUBDOMAIN
     assert client.domain == demo_data.SANDBOX_SUBDOMAIN
 
 
-def test_debtors_are_the_demo_domains(client):
-    assert [d.name for d in client.debtors()] == [domain.name for domain in demo_data.DOMAINS]
+def test_debtors_are_named_as_people_write_them(client):
+    assert [d.name for d in client.debtors()] == [
+        "Bakkerij de Vries B.V.", "Installatiebedrijf Jansen B.V.", "Tandartspraktijk Smit",
+        "Hoveniers Mulder V.O.F."]
 
 
-def test_companies_are_the_payroll_administrations(client, companies):
-    expected = {(a.name, int(a.relation_code)) for a in payroll_administrations()}
+def test_companies_are_the_administrations_with_an_nmbrs_company(client, companies):
+    expected = {(a.name, a.nmbrs_company_number) for a in nmbrs_companies()}
     assert {(c.name, c.number) for c in companies.values()} == expected
-    debtor = next(d for d in client.debtors() if d.name == "bakkerij-de-vries")
+    debtor = next(d for d in client.debtors() if d.name == "Bakkerij de Vries B.V.")
     assert [c.name for c in client.companies(debtor.id)] == [BAKKERIJ]
+    # One company's number differs from its administration's relation code.
+    assert companies["Hoveniersbedrijf Mulder V.O.F."].number == 12
 
 
 def test_one_run_per_month_and_a_13th_period_only_for_the_bakery(client, companies):
@@ -118,14 +127,39 @@ def test_annual_statement(client, companies):
     assert statement.pdf.startswith(b"%PDF-1.4")
 
 
-def test_employees_match_the_demo_data(client, companies):
-    for admin in payroll_administrations():
+def test_employees_of_every_type_match_the_demo_data(client, companies):
+    for admin in nmbrs_companies():
         employees = client.employees(companies[admin.name].id)
-        got = [(e.number, e.name, e.first_name, e.last_name, e.street, e.house_number,
-                e.postal_code, e.city, e.iban, e.bsn) for e in employees]
-        want = [(e.number, e.name, e.first_name, e.last_name, e.street, e.house_number,
-                 e.postal_code, e.city, e.iban, e.bsn) for e in admin.employees]
+        got = sorted((e.number, e.name, e.first_name, e.last_name, e.street, e.house_number,
+                      e.postal_code, e.city, e.iban, e.bsn) for e in employees)
+        want = sorted((e.number, e.name, e.first_name, e.last_name, e.street, e.house_number,
+                       e.postal_code, e.city, e.iban, e.bsn) for e in admin.employees)
         assert got == want
+
+
+def test_employee_types_and_employees_of_one_type(client, companies):
+    types = client.employee_types()
+    assert [(t.id, t.description) for t in types] == list(demo_data.EMPLOYEE_TYPES)
+    smit = companies["Tandartspraktijk Smit"].id
+    assert {e.number for e in client.employees(smit)} == {100, 101, 102, 103, 104}
+    from portal.nmbrs import employees as employee_calls
+
+    by_type = {t.id: [number for _id, number, _name in
+                      employee_calls.list_employees(client.transport, smit, t.id)]
+               for t in types}
+    assert by_type == {1: [100, 101, 102], 2: [104], 3: [103], 4: []}
+
+
+def test_runs_pay_only_who_was_employed(client, companies):
+    smit = companies["Tandartspraktijk Smit"].id
+    paid = {run.period_start: sorted(m.employee_number
+                                     for m in client.run_employees(smit, run.id, YEAR))
+            for run in client.runs(smit, YEAR)}
+    assert paid[1] == [100, 101]
+    if MONTH >= 4:
+        assert paid[4] == [100, 101, 102, 103, 104]  # Daan's last month, Sem's first
+    if MONTH >= 5:
+        assert paid[5] == [100, 101, 103, 104]
 
 
 def test_work_costs_fiscal_wage_is_the_sum_of_gross(client, companies):
@@ -258,3 +292,58 @@ def test_cli_is_registered_on_a_flask_app():
     assert app.cli.get_command(None, "nmbrs-sandbox") is sandbox_command
     result = CliRunner().invoke(sandbox_command, ["--help"])
     assert result.exit_code == 0 and "--fail-503" in result.output
+
+
+NS_DEBTOR = "https://api.nmbrs.nl/soap/v3/DebtorService"
+
+
+def debtor_envelope(operation: str, header: str) -> str:
+    credentials = NmbrsCredentials(demo_data.SANDBOX_USERNAME, demo_data.SANDBOX_TOKEN,
+                                   demo_data.SANDBOX_SUBDOMAIN)
+    return build_envelope("DebtorService", operation, [], credentials, header=header).decode()
+
+
+def post_debtor_service(base_url, body, operation):
+    return requests.post(f"{base_url}/DebtorService.asmx", data=body, timeout=5, headers={
+        "Content-Type": "text/xml; charset=utf-8", "SOAPAction": f'"{NS_DEBTOR}/{operation}"'})
+
+
+def test_environment_get_takes_the_plain_auth_header_only(sandbox_url):
+    """Reference §3.1: a reference-conforming Nmbrs rejects AuthHeaderWithDomain here."""
+    wrong = post_debtor_service(sandbox_url, debtor_envelope("Environment_Get",
+                                                             "AuthHeaderWithDomain"),
+                                "Environment_Get")
+    assert wrong.status_code == 500
+    assert "<faultcode>soap:Client</faultcode>" in wrong.text and "AuthHeader" in wrong.text
+    right = post_debtor_service(sandbox_url, debtor_envelope("Environment_Get", "AuthHeader"),
+                                "Environment_Get")
+    assert right.status_code == 200 and "<SubDomain>" in right.text
+
+
+def test_other_debtor_calls_need_the_header_with_domain(sandbox_url):
+    response = post_debtor_service(sandbox_url, debtor_envelope("List_GetAll", "AuthHeader"),
+                                   "List_GetAll")
+    assert response.status_code == 500 and "AuthHeaderWithDomain" in response.text
+
+
+def test_a_moved_subdomain_is_found_again_after_a_1001(sandbox_url):
+    """Only a 1001 makes the client ask Environment_Get again; then the call is repeated."""
+    told = []
+    client = NmbrsClient(SoapTransport(sandbox_url, NmbrsCredentials(
+        demo_data.SANDBOX_USERNAME, demo_data.SANDBOX_TOKEN, "oude-omgeving"), backoff=0.001))
+    client.transport.on_new_domain = told.append
+    before = stats(sandbox_url)["total_calls"]
+    assert client.debtors()
+    assert stats(sandbox_url)["total_calls"] == before + 3  # refused, Environment_Get, again
+    assert client.domain == demo_data.SANDBOX_SUBDOMAIN and told == [demo_data.SANDBOX_SUBDOMAIN]
+    client.debtors()
+    assert stats(sandbox_url)["total_calls"] == before + 4  # no further Environment_Get
+
+
+def test_wrong_credentials_are_not_repeated_after_the_environment_check(sandbox_url):
+    client = NmbrsClient(SoapTransport(sandbox_url, NmbrsCredentials(
+        demo_data.SANDBOX_USERNAME, "wrong-token", demo_data.SANDBOX_SUBDOMAIN), backoff=0.001))
+    before = stats(sandbox_url)["total_calls"]
+    with pytest.raises(InvalidCredentials):
+        client.debtors()
+    assert stats(sandbox_url)["total_calls"] == before + 2

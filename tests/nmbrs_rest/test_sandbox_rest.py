@@ -174,7 +174,7 @@ def test_the_consent_page_lists_the_demo_debtors_and_can_deny():
                                      "decision": "deny"}, allow_redirects=False, timeout=5)
 
     assert page.status_code == 200
-    assert all(d.name in page.text for d in demo_data.DOMAINS)
+    assert all(d.nmbrs_debtor_name in page.text for d in demo_data.DOMAINS)
     query = parse_qs(urlsplit(denied.headers["Location"]).query)
     assert query["error"] == ["access_denied"] and query["state"] == ["s-9"]
 

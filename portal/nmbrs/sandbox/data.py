@@ -1,8 +1,11 @@
 """Deterministic sandbox data derived from `portal.demo_data`, for the current year.
 
-Debtor names equal the demo domain names; companies are the administrations with payroll (name
-and Number = relation code); one run per month up to the current month, plus a 13th period for
-the company with `thirteenth_period`; balanced journals; declarations for ended months only.
+Debtors carry the names people give them ("Bakkerij de Vries B.V.", not the portal's
+"bakkerij-de-vries"); companies are the administrations that have one in Nmbrs (name, and
+Number = the relation code unless the demo says otherwise); employees have employee types and
+are paid only in the months they were employed; one run per month up to the current month, plus
+a 13th period for the company with `thirteenth_period`; balanced journals; declarations for
+ended months only.
 """
 
 from dataclasses import dataclass
@@ -36,10 +39,20 @@ class SandboxEmployee:
     iban: str
     bsn: str
     monthly_gross: Decimal
+    employee_type: int = 1
+    first_period: int = 1
+    last_period: int | None = None
 
     @property
     def display_name(self) -> str:
         return " ".join(part for part in (self.first_name, self.prefix, self.last_name) if part)
+
+    def employed_in(self, period: int) -> bool:
+        """Paid in this period; the 13th period pays whoever is employed at the year's end."""
+        month = min(period, 12)
+        return self.first_period <= month and (self.last_period is None
+                                               or month <= self.last_period
+                                               and period <= 12)
 
 
 @dataclass(frozen=True)
@@ -99,6 +112,10 @@ class SandboxCompany:
         """The employee with this id, if any."""
         return next((e for e in self.employees if e.id == employee_id), None)
 
+    def employees_in(self, period: int) -> tuple[SandboxEmployee, ...]:
+        """The employees paid in a period."""
+        return tuple(e for e in self.employees if e.employed_in(period))
+
 
 @dataclass(frozen=True)
 class SandboxDebtor:
@@ -139,10 +156,11 @@ def build_sandbox_data(today: date | None = None, domains=None) -> SandboxData:
     today = today or date.today()
     debtors, companies = [], []
     for debtor_index, domain in enumerate(domains or demo_data.DOMAINS, start=1):
-        debtor = SandboxDebtor(id=1000 + debtor_index, number=str(debtor_index), name=domain.name)
+        debtor = SandboxDebtor(id=1000 + debtor_index, number=str(debtor_index),
+                               name=domain.nmbrs_debtor_name)
         debtors.append(debtor)
         for admin_index, admin in enumerate(domain.administrations, start=1):
-            if admin.payroll:
+            if admin.has_nmbrs_company:
                 company_id = 54600 + debtor_index * 100 + admin_index
                 companies.append(_company(company_id, debtor.id, admin, today))
     return SandboxData(today=today, debtors=tuple(debtors), companies=tuple(companies))
@@ -150,7 +168,7 @@ def build_sandbox_data(today: date | None = None, domains=None) -> SandboxData:
 
 def _company(company_id: int, debtor_id: int, admin, today: date) -> SandboxCompany:
     employees = tuple(_employee(company_id, e) for e in admin.employees)
-    return SandboxCompany(id=company_id, number=int(admin.relation_code), name=admin.name,
+    return SandboxCompany(id=company_id, number=admin.nmbrs_company_number, name=admin.name,
                           debtor_id=debtor_id, employees=employees,
                           runs=_runs(company_id, today, admin.thirteenth_period))
 
@@ -162,7 +180,9 @@ def _employee(company_id: int, demo) -> SandboxEmployee:
         id=company_id * 1000 + demo.number, number=demo.number, first_name=demo.first_name,
         prefix=prefix, last_name=last_name, street=demo.street, house_number=number,
         house_addition=addition, postal_code=demo.postal_code, city=demo.city, iban=demo.iban,
-        bsn=demo.bsn, monthly_gross=Decimal(demo.monthly_gross))
+        bsn=demo.bsn, monthly_gross=Decimal(demo.monthly_gross),
+        employee_type=demo.employee_type, first_period=demo.first_period,
+        last_period=demo.last_period)
 
 
 def _split_prefix(last_name: str) -> tuple[str, str]:
@@ -205,12 +225,14 @@ def employer_premiums_of(gross: Decimal) -> Decimal:
     return (gross * EMPLOYER_PREMIUM_RATE).quantize(CENT, ROUND_HALF_UP)
 
 
-def journal_lines(company: SandboxCompany) -> list[JournalEntryLine]:
-    """A balanced journal for one run: gross and premiums debit; taxes, premiums, net credit."""
-    gross = sum((e.monthly_gross for e in company.employees), Decimal("0.00"))
-    tax = sum((wage_tax_of(e.monthly_gross) for e in company.employees), Decimal("0.00"))
-    premiums = sum((employer_premiums_of(e.monthly_gross) for e in company.employees),
-                   Decimal("0.00"))
+def journal_lines(company: SandboxCompany, period: int | None = None) -> list[JournalEntryLine]:
+    """A balanced journal for one run: gross and premiums debit; taxes, premiums, net credit.
+
+    `period`: pays only who was employed then; None: every employee of the company."""
+    paid = company.employees if period is None else company.employees_in(period)
+    gross = sum((e.monthly_gross for e in paid), Decimal("0.00"))
+    tax = sum((wage_tax_of(e.monthly_gross) for e in paid), Decimal("0.00"))
+    premiums = sum((employer_premiums_of(e.monthly_gross) for e in paid), Decimal("0.00"))
     return [
         JournalEntryLine("4000", "01000", "Brutolonen", "debit", gross),
         JournalEntryLine("4100", "01000", "Werkgeverslasten", "debit", premiums),
@@ -222,10 +244,14 @@ def journal_lines(company: SandboxCompany) -> list[JournalEntryLine]:
 
 def declarations(company: SandboxCompany, today: date) -> list[SandboxDeclaration]:
     """Monthly wage-tax declarations; a month's declaration exists only once the month ended."""
-    lines = journal_lines(company)
-    to_pay = sum((line.amount for line in lines if line.account in ("1700", "1710")),
-                 Decimal("0.00"))
-    return [_declaration(company, today.year, month, to_pay) for month in range(1, today.month)]
+    return [_declaration(company, today.year, month, _to_pay(company, month))
+            for month in range(1, today.month)]
+
+
+def _to_pay(company: SandboxCompany, month: int) -> Decimal:
+    lines = journal_lines(company, month)
+    return sum((line.amount for line in lines if line.account in ("1700", "1710")),
+               Decimal("0.00"))
 
 
 def _declaration(company: SandboxCompany, year: int, month: int,
@@ -243,9 +269,11 @@ def _declaration(company: SandboxCompany, year: int, month: int,
 
 def work_costs(company: SandboxCompany, today: date) -> list[SandboxWorkCost]:
     """WKR figures per period so far; FiscalWage is the sum of the gross wages of the period."""
-    gross = sum((e.monthly_gross for e in company.employees), Decimal("0.00"))
-    return [
-        SandboxWorkCost(period=month, year=today.year, fiscal_wage=gross,
-                        available_space=(gross * WKR_FREE_SPACE_RATE).quantize(CENT, ROUND_HALF_UP))
-        for month in range(1, today.month + 1)
-    ]
+    return [_work_cost(company, today.year, month) for month in range(1, today.month + 1)]
+
+
+def _work_cost(company: SandboxCompany, year: int, month: int) -> SandboxWorkCost:
+    gross = sum((e.monthly_gross for e in company.employees_in(month)), Decimal("0.00"))
+    return SandboxWorkCost(period=month, year=year, fiscal_wage=gross,
+                           available_space=(gross * WKR_FREE_SPACE_RATE).quantize(CENT,
+                                                                                  ROUND_HALF_UP))

@@ -130,12 +130,13 @@ def run_list(world: SandboxData, params: dict) -> ResultContent:
 
 
 def run_employees(world: SandboxData, params: dict) -> ResultContent:
-    """CompanyService/Run_GetEmployeesByRunCompany: everyone is paid in every run."""
+    """CompanyService/Run_GetEmployeesByRunCompany: whoever was employed in the run's period."""
     company = _company(world, params["CompanyId"])
-    if company.run(params["RunId"], params["Year"]) is None:
+    run = company.run(params["RunId"], params["Year"])
+    if run is None:
         return []
     return [node("EmployeeIdNumber", [("EmployeeId", e.id), ("EmployeeNumber", e.number)])
-            for e in company.employees]
+            for e in company.employees_in(run.period)]
 
 
 def journal(world: SandboxData, params: dict) -> ResultContent:
@@ -144,7 +145,7 @@ def journal(world: SandboxData, params: dict) -> ResultContent:
     run = company.run(params["RunId"], params["intYear"])
     if run is None:
         return None
-    return journal_xml(run.run_at.date(), sandbox_data.journal_lines(company))
+    return journal_xml(run.run_at.date(), sandbox_data.journal_lines(company, run.period))
 
 
 def journal_xml(booking_date: date, lines: list) -> str:
@@ -178,7 +179,7 @@ def all_payslips(world: SandboxData, params: dict) -> ResultContent:
     if run is None:
         return None
     lines = [f"Loonstroken {run.description}", company.name]
-    lines += [f"{e.number}: {e.display_name}" for e in company.employees]
+    lines += [f"{e.number}: {e.display_name}" for e in company.employees_in(run.period)]
     return [_text("PDF", _pdf_base64(lines))]
 
 
@@ -189,7 +190,7 @@ def employee_payslips(world: SandboxData, params: dict) -> ResultContent:
     if employee is None:
         raise nmbrs_fault(2003, "Unauthorized access. You do not have the rights to this employee")
     run = company.run(params["RunID"], params["intYear"])
-    if run is None:
+    if run is None or not employee.employed_in(run.period):
         return []
     payslip = Element("Payslip")
     payslip.append(_text("PDF", _payslip_pdf(company, employee, run)))
@@ -253,17 +254,25 @@ def annual_statement(world: SandboxData, params: dict) -> ResultContent:
     if params["intYear"] != world.year:
         return None
     company, employee = found
-    gross = employee.monthly_gross * len([r for r in company.runs if r.period <= 12])
+    gross = employee.monthly_gross * len([r for r in company.runs
+                                          if r.period <= 12 and employee.employed_in(r.period)])
     return [_text("PDF", _pdf_base64([f"Jaaropgaaf {world.year}", company.name,
                                       f"Werknemer {employee.number}: {employee.display_name}",
                                       f"Fiscaal loon EUR {gross}"]))]
 
 
+def employee_types(world: SandboxData, params: dict) -> ResultContent:
+    """EmployeeService/EmployeeType_GetList: the values List_GetByCompany's EmployeeType takes."""
+    return [node("EmployeeType", [("Id", type_id), ("Description", description)])
+            for type_id, description in demo_data.EMPLOYEE_TYPES]
+
+
 def employees_by_company(world: SandboxData, params: dict) -> ResultContent:
-    """EmployeeService/List_GetByCompany."""
+    """EmployeeService/List_GetByCompany: the company's employees of one EmployeeType."""
     company = _company(world, params["CompanyId"])
     return [node("Employee", [("Id", e.id), ("Number", e.number),
-                              ("DisplayName", e.display_name)]) for e in company.employees]
+                              ("DisplayName", e.display_name)])
+            for e in company.employees if e.employee_type == params["EmployeeType"]]
 
 
 def personal_info(world: SandboxData, params: dict) -> ResultContent:
@@ -313,7 +322,8 @@ def bank_accounts(world: SandboxData, params: dict) -> ResultContent:
 # Parameter names and order as in nmbrs-api.md (mind RunId/RunID, intYear, CompanyID).
 OPERATIONS: dict[str, dict[str, Operation]] = {
     "DebtorService": {
-        "Environment_Get": Operation((), environment_get, ("AuthHeaderWithDomain", "AuthHeader")),
+        # Before the sub-domain is known: the plain AuthHeader only (nmbrs-api.md §3.1).
+        "Environment_Get": Operation((), environment_get, ("AuthHeader",)),
         "List_GetAll": Operation((), debtors_list),
     },
     "CompanyService": {
@@ -333,6 +343,7 @@ OPERATIONS: dict[str, dict[str, Operation]] = {
     "EmployeeService": {
         "SalaryDocuments_GetAnnualStatementPDF": Operation(("EmployeeID", "intYear"),
                                                            annual_statement),
+        "EmployeeType_GetList": Operation((), employee_types),
         "List_GetByCompany": Operation(("CompanyId", "EmployeeType"), employees_by_company),
         "PersonalInfo_GetAll_AllEmployeesByCompany": Operation(("CompanyID",), personal_info),
         "Address_GetAll_AllEmployeesByCompany": Operation(("CompanyID",), addresses),

@@ -39,7 +39,7 @@ def dispatch_daily_imports(day: str | None = None) -> int:
 
 
 def dispatch_time() -> time:
-    return time.fromisoformat(current_app.config.get("IMPORT_DISPATCH_TIME", "06:00"))
+    return time.fromisoformat(current_app.config["IMPORT_DISPATCH_TIME"])
 
 
 def schedule_dispatch(day: date) -> None:

@@ -78,6 +78,6 @@ def _forget(import_run: ImportRun) -> None:
 
 def _retry() -> Retry:
     """Transient Nmbrs errors are retried with backoff before a task is made."""
-    intervals = current_app.config.get("IMPORT_RETRY_INTERVALS", [30, 120, 600])
+    intervals = current_app.config["IMPORT_RETRY_INTERVALS"]
     return Retry(max=len(intervals), interval=intervals) if any(intervals) else Retry(
         max=len(intervals))

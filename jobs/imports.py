@@ -10,7 +10,8 @@ from datetime import date
 from rq import get_current_job
 
 from jobs.queue import in_app_context
-from portal.extensions import db
+from portal.document_types import documents_switched_on
+from portal.extensions import db, redis_connection
 from portal.models import Administration, ImportRun, ImportStatus
 from portal.models._common import utcnow
 from portal.nmbrs.errors import InvalidCredentials, NmbrsError
@@ -18,7 +19,7 @@ from portal.services import effective_settings as settings_service
 from portal.services import nmbrs_access, tasks
 from portal.services.import_progress import Progress
 from portal.services.importer import AdministrationImporter, ImportStopped, Problem, nmbrs_problem
-from portal.services.nmbrs_directory import Directory, redis_connection, round_key
+from portal.services.nmbrs_directory import Directory, round_key
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +29,7 @@ def import_administration(import_run_id: int, day: str) -> dict:
     today = date.fromisoformat(day)
 
     def work(importer, settings):
-        documents = enabled_documents(settings)
+        documents = documents_switched_on(settings)
         importer.import_month(today, documents, settings.import_late_runs)
 
     return _perform(import_run_id, work, round_key(today=today))
@@ -62,15 +63,6 @@ def retrieve_work_costs(import_run_id: int) -> dict:
 
     return _perform(import_run_id, work, round_key(manual_import_id=import_run_id),
                     require_auto=False)
-
-
-def enabled_documents(settings) -> set[str]:
-    wanted = {
-        "journal": settings.import_journals,
-        "payslips": settings.import_payslips,
-        "tax_assessments": settings.import_tax_assessments,
-    }
-    return {name for name, on in wanted.items() if on}
 
 
 def importer_request(import_run_id: int) -> dict:

@@ -2,17 +2,14 @@
 
 import os
 
-from flask import current_app
 from redis import Redis
 from rq import Queue
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
+from portal.extensions import redis_connection
+
 QUEUE_NAMES = ("imports", "default")  # in priority order
-
-
-def redis_connection() -> Redis:
-    return Redis.from_url(current_app.config["REDIS_URL"])
 
 
 def get_queue(name: str = "default", connection: Redis | None = None) -> Queue:

@@ -8,7 +8,8 @@ from flask.cli import with_appcontext
 from rq import SimpleWorker, Worker
 from rq.serializers import JSONSerializer
 
-from jobs.queue import QUEUE_NAMES, AppContextJob, get_queue, redis_connection
+from jobs.queue import QUEUE_NAMES, AppContextJob, get_queue
+from portal.extensions import redis_connection
 
 
 @click.command("worker")

@@ -10,15 +10,12 @@ HTMX_CDN_URL = f"https://cdn.jsdelivr.net/npm/htmx.org@{HTMX_VERSION}/dist/htmx.
 HTMX_INTEGRITY = "sha384-2OatzQy1H+Zd/IIrjr1TcuDGqLXeHhbooAyJY1KdQMKnr4LZ22k31GBLdYKHmVjg"
 
 
-def _flag(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None:
-        return default
+def _is_on(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _list(name: str) -> list[str]:
-    return [part.strip() for part in os.environ.get(name, "").split(",") if part.strip()]
+def _split(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
 
 
 # Values that mean "not filled in yet" (the example settings file uses CHANGE-ME).
@@ -70,31 +67,60 @@ def encryption_key_problems(keys: list, required: bool) -> list[str]:
     return problems
 
 
+# Settings an operator may set as environment variables (the variable's name is the key), and
+# how each is read. Their defaults are in DEFAULTS, like every other default.
+_FROM_ENVIRONMENT = {
+    "SECRET_KEY": str,
+    "REDIS_URL": str,
+    "NMBRS_SOAP_URL": str,
+    "NMBRS_RATE_LIMIT": int,
+    "NMBRS_TIMEOUT": float,
+    "ENCRYPTION_KEYS": _split,
+    "HTMX_VENDORED": _is_on,
+    "DEMO_MODE": _is_on,
+    "SESSION_COOKIE_SECURE": _is_on,
+    "TASK_AUTO_COMPLETE_DAYS": int,
+    "DOCUMENT_STORE_PATH": str,
+    "IMPORT_DISPATCH_TIME": str,
+}
+
+
 def from_environment(instance_path: str) -> dict:
-    """Build the configuration mapping from environment variables."""
+    """The settings an operator may set, read from the environment over their defaults."""
+    config = {name: DEFAULTS[name] for name in _FROM_ENVIRONMENT}
+    for name, read in _FROM_ENVIRONMENT.items():
+        if name in os.environ:
+            config[name] = read(os.environ[name])
     default_db = "sqlite:///" + str(Path(instance_path) / "payroll-link.sqlite3")
-    redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-    return {
-        "SECRET_KEY": os.environ.get("SECRET_KEY"),
-        "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL", default_db),
-        "REDIS_URL": redis_url,
-        "NMBRS_SOAP_URL": os.environ.get("NMBRS_SOAP_URL", "https://api.nmbrs.nl/soap/v3"),
-        "NMBRS_RATE_LIMIT": int(os.environ.get("NMBRS_RATE_LIMIT", "120")),
-        # Comma-separated Fernet keys, newest first; older keys still decrypt (rotation).
-        "ENCRYPTION_KEYS": _list("ENCRYPTION_KEYS"),
-        "HTMX_VENDORED": _flag("HTMX_VENDORED", False),
-        "DEMO_MODE": _flag("DEMO_MODE", False),
-        "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", True),
-        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", redis_url),
-        "TASK_AUTO_COMPLETE_DAYS": int(os.environ.get("TASK_AUTO_COMPLETE_DAYS", "30")),
-        # PDFs of pay slips and annual statements; default instance/documents.
-        "DOCUMENT_STORE_PATH": os.environ.get("DOCUMENT_STORE_PATH"),
-        # Local time at which the daily dispatcher queues the automatic imports.
-        "IMPORT_DISPATCH_TIME": os.environ.get("IMPORT_DISPATCH_TIME", "06:00"),
-    }
+    config["SQLALCHEMY_DATABASE_URI"] = os.environ.get("DATABASE_URL", default_db)
+    config["RATELIMIT_STORAGE_URI"] = os.environ.get("RATELIMIT_STORAGE_URI", config["REDIS_URL"])
+    return config
 
 
+# Every default, in one place: what the app runs with unless the environment (see
+# _FROM_ENVIRONMENT) or a test says otherwise. app.create_app loads it first.
 DEFAULTS = {
+    "SECRET_KEY": None,  # required outside the demo and tests (app._check_configuration)
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
+    # Comma-separated Fernet keys, newest first; older keys still decrypt (rotation).
+    "ENCRYPTION_KEYS": [],
+    "HTMX_VENDORED": False,
+    "DEMO_MODE": False,
+    "SESSION_COOKIE_SECURE": True,
+    # The Nmbrs SOAP API; the ceiling of calls per second shared by all workers (Nmbrs' fair use
+    # is about 150/s); seconds before one call counts as failed, and how long an import keeps
+    # retrying failed calls before it gives up.
+    "NMBRS_SOAP_URL": "https://api.nmbrs.nl/soap/v3",
+    "NMBRS_RATE_LIMIT": 120,
+    "NMBRS_TIMEOUT": 30.0,
+    "NMBRS_RETRY_BUDGET_SECONDS": 20.0,
+    # Seconds between the retries of an import job that failed on a transient error.
+    "IMPORT_RETRY_INTERVALS": [30, 120, 600],
+    # Local time at which the daily dispatcher queues the automatic imports.
+    "IMPORT_DISPATCH_TIME": "06:00",
+    "TASK_AUTO_COMPLETE_DAYS": 30,
+    # PDFs of pay slips and annual statements; None means instance/documents.
+    "DOCUMENT_STORE_PATH": None,
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",

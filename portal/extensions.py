@@ -28,3 +28,11 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def redis_connection():
+    """The app's Redis (REDIS_URL): the job queues, import progress, the Nmbrs directory."""
+    from flask import current_app
+    from redis import Redis
+
+    return Redis.from_url(current_app.config["REDIS_URL"])

@@ -221,7 +221,7 @@ def _next_round(now_utc: datetime) -> datetime:
 
     IMPORT_DISPATCH_TIME is the server's local time (jobs/dispatch.py)."""
     hour, minute = (int(part) for part in
-                    current_app.config.get("IMPORT_DISPATCH_TIME", "06:00").split(":")[:2])
+                    current_app.config["IMPORT_DISPATCH_TIME"].split(":")[:2])
     local_now = now_utc.replace(tzinfo=UTC).astimezone()
     candidate = local_now.replace(hour=hour, minute=minute, second=0, microsecond=0)
     if candidate <= local_now:

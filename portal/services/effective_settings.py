@@ -23,6 +23,13 @@ from datetime import date
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import defer
 
+from portal.document_types import (
+    DAYS,
+    DOCUMENT_SWITCHES,
+    IMPORT_FLAGS,
+    PREFERENCE_DEFAULTS,
+    PREFERENCE_NAMES,
+)
 from portal.extensions import db
 from portal.models import Administration, Domain, NmbrsSettings, Portal
 from portal.models._common import utcnow
@@ -30,21 +37,10 @@ from portal.models.nmbrs_link import PORTAL_SCOPE
 from portal.services import audit
 
 PORTAL, DOMAIN, ADMINISTRATION = "portal", "domain", "administration"
-IMPORT_FLAGS = ("import_payslips", "import_journals", "import_tax_assessments", "import_late_runs")
-DAYS = ("first_day", "last_day")
-PREFERENCE_NAMES = (*IMPORT_FLAGS, *DAYS)
-SETTING_NAMES = ("credentials", *IMPORT_FLAGS, *DAYS)
 # The groups an override sets as a whole, and the column telling whether a row sets the group.
 GROUPS = {"credentials": ("username",), "imports": IMPORT_FLAGS, "days": DAYS}
-GROUP_MARKER = {"credentials": "username", "imports": "import_payslips", "days": "first_day"}
-DEFAULTS = {
-    "import_payslips": True,
-    "import_journals": True,
-    "import_tax_assessments": True,
-    "import_late_runs": False,
-    "first_day": 1,
-    "last_day": 31,
-}
+GROUP_MARKER = {"credentials": "username", "imports": IMPORT_FLAGS[0], "days": DAYS[0]}
+DEFAULTS = PREFERENCE_DEFAULTS
 
 
 @dataclass(frozen=True)
@@ -65,7 +61,7 @@ class EffectiveSettings:
     @property
     def auto_import_enabled(self) -> bool:
         return (self.connected and not self.paused
-                and (self.import_payslips or self.import_journals or self.import_tax_assessments))
+                and any(getattr(self, switch) for switch in DOCUMENT_SWITCHES))
 
     def in_window(self, day: date) -> bool:
         """True when `day` lies within the import days of its month (31 = the month's last day)."""
@@ -76,7 +72,7 @@ class EffectiveSettings:
 
     @property
     def import_all(self) -> bool:
-        return self.import_payslips and self.import_journals and self.import_tax_assessments
+        return all(getattr(self, switch) for switch in DOCUMENT_SWITCHES)
 
 
 def compute(portal_enabled: bool, *rows: NmbrsSettings | None) -> EffectiveSettings:

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import Employee, JournalEntry, PayrollRun, PaySlip, TaxAssessment, WorkCostPeriod
-from portal.services.importer import DOCUMENT_LABELS
+from portal.document_types import DOCUMENT_LABELS
 from portal.services.periods import month_of_period, period_label
 
 KIND_LABELS = {

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
+from portal.document_types import ANNUAL_STATEMENTS, JOURNAL, PAYSLIPS, TAX_ASSESSMENTS
 from portal.extensions import db
 from portal.models import (
     AnnualStatement,
@@ -34,14 +35,6 @@ from portal.services.periods import (
     previous_month,
 )
 
-JOURNAL, PAYSLIPS, TAX_ASSESSMENTS, ANNUAL_STATEMENTS = (
-    "journal", "payslips", "tax_assessments", "annual_statements")
-DOCUMENT_LABELS = {
-    JOURNAL: "Payroll journal entries",
-    PAYSLIPS: "Pay slips",
-    TAX_ASSESSMENTS: "Payroll tax assessment",
-    ANNUAL_STATEMENTS: "Annual statements",
-}
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,9 @@
 """URLs for task links, built the same way in requests and in background jobs."""
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 
 
 def path(endpoint: str, **values) -> str:
-    """A site-relative URL for `endpoint`, also outside a request (RQ jobs)."""
-    if has_request_context():
-        return url_for(endpoint, **values)
-    with current_app.test_request_context("/"):
-        return url_for(endpoint, **values)
+    """A site-relative URL for `endpoint`; needs an app context, not a request (RQ jobs)."""
+    adapter = current_app.url_map.bind("", script_name=current_app.config["APPLICATION_ROOT"])
+    return adapter.build(endpoint, values)

@@ -11,7 +11,6 @@ import time
 from dataclasses import asdict
 from datetime import date
 
-from flask import current_app
 from redis import Redis
 
 from portal.nmbrs.types import Company, Debtor
@@ -63,5 +62,3 @@ def round_key(today: date | None = None, manual_import_id: int | None = None) ->
     return f"day-{(today or date.today()).isoformat()}"
 
 
-def redis_connection() -> Redis:
-    return Redis.from_url(current_app.config["REDIS_URL"])

@@ -8,15 +8,16 @@ Functions add their changes (and audit entries) to the session; the caller commi
 
 from flask import current_app
 
+from portal.document_types import PREFERENCE_NAMES
 from portal.extensions import db
 from portal.models import Administration, Domain, NmbrsSettings, Portal
 from portal.models._common import utcnow
 from portal.models.nmbrs_link import PORTAL_SCOPE
 from portal.nmbrs.errors import InvalidCredentials, NmbrsError
 from portal.services import audit, nmbrs_access
-from portal.services.effective_settings import DAYS, GROUPS, IMPORT_FLAGS
+from portal.services.effective_settings import GROUPS
 
-PREFERENCES = (*IMPORT_FLAGS, *DAYS)
+PREFERENCES = PREFERENCE_NAMES
 
 
 class NmbrsLinkError(Exception):

@@ -19,11 +19,6 @@ def last_day_of_period(year: int, period: int) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
 
 
-def clamp_day(year: int, month: int, day: int) -> date:
-    """Day `day` of the month, or the month's last day when the month is shorter."""
-    return date(year, month, min(day, calendar.monthrange(year, month)[1]))
-
-
 def previous_month(year: int, month: int) -> tuple[int, int]:
     return (year - 1, 12) if month == 1 else (year, month - 1)
 

@@ -17,8 +17,6 @@ from portal.models import Administration, Portal, PortalRole, Task, TaskStatus, 
 from portal.models._common import utcnow
 from portal.services import audit
 
-DEFAULT_AUTO_COMPLETE_DAYS = 30
-
 
 class TaskError(ValueError):
     """A request the task rules do not allow; the message is shown to the user."""
@@ -110,7 +108,7 @@ def resolve_tasks(administration: Administration, cause_prefix: str | None = Non
 def complete_stale_tasks(now: datetime | None = None) -> int:
     """Complete open tasks without a repeat for TASK_AUTO_COMPLETE_DAYS days; commits."""
     now = now or utcnow()
-    days = int(current_app.config.get("TASK_AUTO_COMPLETE_DAYS", DEFAULT_AUTO_COMPLETE_DAYS))
+    days = int(current_app.config["TASK_AUTO_COMPLETE_DAYS"])
     tasks = db.session.scalars(
         select(Task).where(Task.status == TaskStatus.OPEN,
                            Task.last_seen <= now - timedelta(days=days))

@@ -17,14 +17,14 @@ from portal.extensions import db
 from portal.models import ImportRun
 from portal.nmbrs.errors import NmbrsError
 from portal.services import company_links, import_overview, import_progress, nmbrs_access
-from portal.services.importer import DOCUMENT_LABELS, TAX_ASSESSMENTS
+from portal.document_types import DOCUMENT_LABELS, TICKED_DOCUMENTS
 from portal.htmx import is_htmx, render
 from portal.validators import parse_id
 
 bp = Blueprint("imports", __name__, url_prefix="/administrations")
 
 YEARS_BACK = 4
-DEFAULT_DOCUMENTS = ("journal", "payslips", TAX_ASSESSMENTS)
+DEFAULT_DOCUMENTS = TICKED_DOCUMENTS
 QUEUE_DOWN = ("The import queue cannot be reached right now, so nothing was started. Try again in "
               "a minute; if it persists, tell a Portal administrator.")
 ALREADY_RUNNING = ("An import of this kind is already queued or running for this administration; "

@@ -15,7 +15,15 @@ from wtforms.validators import DataRequired, Email, Length, ValidationError
 from wtforms.widgets import NumberInput
 
 from portal.forms import PortalForm
-from portal.services.effective_settings import DEFAULTS, GROUPS, IMPORT_FLAGS
+from portal.document_types import (
+    AUTOMATIC_TYPES,
+    DAYS,
+    DOCUMENT_SWITCHES,
+    IMPORT_FLAGS,
+    PREFERENCE_DEFAULTS,
+    PREFERENCE_NAMES,
+)
+from portal.services.effective_settings import GROUPS
 
 DAY_MESSAGE = "Enter a whole number from 1 to 31."
 
@@ -59,18 +67,17 @@ class ConnectionForm(PortalForm):
     import_all = BooleanField("Automatically import all payroll documents", default=True)
     # The state of "all" when the form was shown: tells the server which switch the user moved.
     import_all_was = HiddenField(default="y")
-    import_payslips = BooleanField("Import pay slips automatically", default=True)
-    import_journals = BooleanField("Import payroll journals automatically", default=True)
-    import_tax_assessments = BooleanField("Import payroll tax assessments automatically",
-                                          default=True)
+    # One switch per document type imported automatically (portal/document_types.py).
+    locals().update({kind.preference: BooleanField(kind.preference_label, default=True)
+                     for kind in AUTOMATIC_TYPES})
     import_late_runs = BooleanField(
         "Also import runs of earlier months automatically", default=False,
         description="Off: a payroll run of an earlier month is imported by hand.",
     )
-    first_day = DayField("First day", default=DEFAULTS["first_day"],
+    first_day = DayField("First day", default=PREFERENCE_DEFAULTS["first_day"],
                          description="Day of the month from which documents are imported (1–31).")
     last_day = DayField(
-        "Last day", default=DEFAULTS["last_day"],
+        "Last day", default=PREFERENCE_DEFAULTS["last_day"],
         description="Last day of the month on which documents are imported (1–31; a day past "
                     "the end of a short month means its last day).",
     )
@@ -106,20 +113,20 @@ class ConnectionForm(PortalForm):
         """ "All" sets the three; turning one off clears "all" (the server side of the rule)."""
         all_was = self.import_all_was.data == "y"
         if self.import_all.data != all_was:
-            for name in IMPORT_FLAGS[:3]:
+            for name in DOCUMENT_SWITCHES:
                 self[name].data = self.import_all.data
-        self.import_all.data = all(self[name].data for name in IMPORT_FLAGS[:3])
+        self.import_all.data = all(self[name].data for name in DOCUMENT_SWITCHES)
         self.import_all_was.data = "y" if self.import_all.data else ""
 
     def preferences(self) -> dict:
-        return {name: self[name].data for name in (*IMPORT_FLAGS, "first_day", "last_day")}
+        return {name: self[name].data for name in PREFERENCE_NAMES}
 
     def fill(self, values: dict) -> None:
         """Show stored or inherited values (for a form built without form data)."""
         for name, value in values.items():
             if name in self and value is not None:
                 self[name].data = value
-        self.import_all.data = all(self[name].data for name in IMPORT_FLAGS[:3])
+        self.import_all.data = all(self[name].data for name in DOCUMENT_SWITCHES)
         self.import_all_was.data = "y" if self.import_all.data else ""
 
 
@@ -164,7 +171,7 @@ class OverrideForm(ConnectionForm):
                             if self.own("credentials") else None),
             "imports": ({n: preferences[n] for n in IMPORT_FLAGS}
                         if self.own("imports") else None),
-            "days": ({n: preferences[n] for n in ("first_day", "last_day")}
+            "days": ({n: preferences[n] for n in DAYS}
                      if self.own("days") else None),
         }
 

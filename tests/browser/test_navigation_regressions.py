@@ -153,7 +153,7 @@ def test_escape_closes_the_disconnect_dialog_and_returns_the_focus(sites):
         page.keyboard.press("Escape")
         dialog.wait_for(state="detached")
         assert focused(page) == {"tag": "A", "id": "disconnect-button", "text": "Disconnect"}
-        assert page.get_by_text("Disconnect from Nmbrs?").count() == 0
+        expect(page.get_by_text("Disconnect from Nmbrs?")).to_have_count(0)
         assert watched.errors == []
 
 

@@ -10,7 +10,8 @@ from portal.authz import PORTAL_STAFF
 from portal.extensions import db
 from portal.htmx import render
 from portal.services import nmbrs_link
-from portal.services.effective_settings import GROUPS, PREFERENCE_NAMES
+from portal.document_types import PREFERENCE_NAMES
+from portal.services.effective_settings import GROUPS
 from portal.views.nmbrs_settings_forms import OverrideForm
 
 

@@ -6,7 +6,8 @@ from flask_login import current_user
 from portal.extensions import db
 from portal.htmx import fragment_or_redirect, render, saved
 from portal.services import effective_settings, nmbrs_link
-from portal.services.effective_settings import PREFERENCE_NAMES, compute
+from portal.document_types import PREFERENCE_NAMES
+from portal.services.effective_settings import compute
 from portal.services.import_status import last_import_summary
 from portal.views.nmbrs_settings import bp
 from portal.views.nmbrs_settings._common import save_checked_by_nmbrs, settings_route

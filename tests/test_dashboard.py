@@ -73,7 +73,9 @@ def _grow(world, count):
             _documents(administration, 2)
         elif outcome == 1:
             _round(administration, ImportStatus.SUCCEEDED, {})
-            db.session.add(CompanyLink(administration_id=administration.id, company_id=number,
+            # One Nmbrs company per administration of a portal: ids unique over every _grow.
+            db.session.add(CompanyLink(administration_id=administration.id,
+                                       company_id=count * 100_000 + number,
                                        company_name="x", company_number=str(number)))
         else:
             _round(administration, ImportStatus.FAILED, error="Nmbrs did not answer.")

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from jobs.dispatch import dispatch_daily_imports, due_administrations
 from jobs.enqueue import start_automatic_import, start_manual_import
+from portal import demo_data
 from portal.extensions import db
 from portal.models import (
     Employee,
@@ -352,3 +353,193 @@ def test_dispatch_imports_command_queues_todays_imports(app):
     assert "Queued 3 automatic import(s)" in result.output
     run_jobs(app)
     assert counts(administration(BAKKERIJ).id)["payslips"] == 3
+
+
+# -- every employee's pay slip, and no wasted calls (issue 16) --------------------------------
+
+
+def sandbox_calls(sandbox_url: str) -> list[str]:
+    """The operations the sandbox answered so far, oldest first."""
+    import requests
+
+    return requests.get(sandbox_url.replace("/soap/v3", "/_sandbox/calls"), timeout=5).json()
+
+
+def test_a_run_with_employees_of_three_types_stores_a_pay_slip_for_each(app, sandbox):
+    """May's run of Tandartspraktijk Smit pays two employees of type 1, an on-call worker
+    (type 3) and an intern (type 2) who joined this year and are not in the portal yet."""
+    smit = administration("Tandartspraktijk Smit")
+    before = len(sandbox_calls(sandbox))
+    import_run = automatic_import(app, "Tandartspraktijk Smit")
+    assert import_run.status == ImportStatus.SUCCEEDED, import_run.error
+    slips = db.session.scalars(select(PaySlip).where(PaySlip.administration_id == smit.id)).all()
+    assert sorted(slip.employee.number for slip in slips) == [100, 101, 103, 104]
+    created = {e.number: e for e in db.session.scalars(select(Employee).where(
+        Employee.administration_id == smit.id, Employee.number.in_([103, 104])))}
+    assert created[103].name == "Eva Kok" and created[104].name == "Sem de Boer"
+    assert created[103].iban == "NL55ABNA0501234567"
+    assert db.session.scalar(select(Task.id)) is None  # no "unknown employee" task
+    # Details only of the two unknown employees: one bank-account call each.
+    calls = sandbox_calls(sandbox)[before:]
+    assert calls.count("EmployeeService/BankAccount_GetListCurrent") == 2
+    assert calls.count("EmployeeService/List_GetByCompany") == len(demo_data.EMPLOYEE_TYPES)
+
+
+def test_import_all_employees_imports_every_type(app):
+    smit = administration("Tandartspraktijk Smit")
+    import_run = start_manual_import(smit.id, None, "employees", {})
+    run_jobs(app)
+    assert db.session.get(ImportRun, import_run.id).status == ImportStatus.SUCCEEDED
+    numbers = db.session.scalars(select(Employee.number).where(
+        Employee.administration_id == smit.id)).all()
+    assert sorted(numbers) == [100, 101, 102, 103, 104]
+
+
+def test_an_automatic_import_of_a_known_administration_asks_only_what_it_needs(app, sandbox):
+    """Company linked and employees known: no Environment_Get, no debtor or company lists, no
+    employee details; WageTax_GetList once; one pay slip call per employee of the run."""
+    from portal.models import CompanyLink
+
+    bakkerij = administration(BAKKERIJ)
+    company = next(c for c in _sandbox_client(app).companies() if c.name == BAKKERIJ)
+    db.session.add(CompanyLink(administration_id=bakkerij.id, company_id=company.id,
+                               company_name=company.name, company_number=str(company.number)))
+    db.session.commit()
+    before = len(sandbox_calls(sandbox))
+
+    assert automatic_import(app, BAKKERIJ).status == ImportStatus.SUCCEEDED
+
+    assert sandbox_calls(sandbox)[before:] == [
+        "CompanyService/Run_GetList",
+        "CompanyService/Journals_GetByRunCompany_v2",
+        "CompanyService/Run_GetEmployeesByRunCompany",
+        *["CompanyService/SalaryDocuments_GetEmployeePayslipsPDFByRunCompany_v2"] * 3,
+        "CompanyService/WageTax_GetList",
+        "CompanyService/WageTax_GetXML",
+    ]
+
+
+def test_a_manual_import_of_several_runs_asks_wage_tax_once_per_year(app, sandbox):
+    runs = _runs(app, BAKKERIJ)
+    wanted = [r.id for r in runs if r.period_end in (2, 3, 4)]
+    before = len(sandbox_calls(sandbox))
+    start_manual_import(administration(BAKKERIJ).id, None, "manual", {
+        "year": 2026, "run_ids": wanted, "documents": ["tax_assessments"]})
+    run_jobs(app)
+    calls = sandbox_calls(sandbox)[before:]
+    assert calls.count("CompanyService/WageTax_GetList") == 1
+    assert calls.count("CompanyService/WageTax_GetXML") == 3
+    assert "DebtorService/Environment_Get" not in calls
+
+
+def test_the_import_page_does_not_ask_for_the_subdomain(app, sandbox):
+    from portal.models import User
+    from tests.conftest import Client
+
+    admin = db.session.scalar(select(User).where(User.email == "admin@vandijk-partners.nl"))
+    before = len(sandbox_calls(sandbox))
+    page = Client(app).sign_in(admin).get(
+        f"/administrations/{administration(BAKKERIJ).id}/import?year=2026")
+    assert page.status_code == 200 and "Mei 2026" in page.get_data(as_text=True)
+    calls = sandbox_calls(sandbox)[before:]
+    assert "DebtorService/Environment_Get" not in calls and calls
+
+
+def _sandbox_client(app):
+    client = NmbrsClient.from_config(app.config, "demo@vandijk-partners.nl",
+                                     "demo-token-7f3a9c2e5b1d4f60a8e2")
+    client.verify()
+    return client
+
+
+def test_a_company_linked_to_another_administration_is_not_matched_again(app):
+    from sqlalchemy.exc import IntegrityError
+
+    from portal.models import CompanyLink
+
+    company = next(c for c in _sandbox_client(app).companies() if c.name == BAKKERIJ)
+    vastgoed = administration("De Vries Vastgoed B.V.")
+    db.session.add(CompanyLink(administration_id=vastgoed.id, company_id=company.id,
+                               company_name=company.name, company_number="1"))
+    db.session.commit()
+
+    import_run = automatic_import(app, BAKKERIJ)
+    assert import_run.status == ImportStatus.FAILED
+    task = db.session.scalar(select(Task))
+    assert task.cause == "company.taken"
+    assert ('already linked to administration "De Vries Vastgoed B.V." of domain '
+            '"bakkerij-de-vries"') in task.message
+    assert counts(administration(BAKKERIJ).id)["runs"] == 0
+
+    # The database refuses it too, whoever writes the link.
+    db.session.add(CompanyLink(administration_id=administration(BAKKERIJ).id,
+                               company_id=company.id, company_name=company.name,
+                               company_number="1"))
+    with pytest.raises(IntegrityError):
+        db.session.commit()
+    db.session.rollback()
+
+
+def test_a_company_numbered_differently_is_not_guessed_but_offered_first(app):
+    """Hoveniersbedrijf Mulder's Nmbrs company is numbered 12, its relation code is 1."""
+    from portal.services import company_links
+
+    mulder = administration("Hoveniersbedrijf Mulder V.O.F.")
+    mulder.payroll_contract = True
+    db.session.commit()
+    import_run = automatic_import(app, mulder.name)
+    assert import_run.status == ImportStatus.FAILED
+    assert db.session.scalar(select(Task)).cause == "company.not-found"
+    choices = company_links.company_choices(mulder, _sandbox_client(app), see_all=True)
+    assert choices.debtor.name == "Hoveniers Mulder V.O.F."  # matched to "hoveniers-mulder"
+    assert [(c.name, c.number) for c in choices.candidates] == [
+        ("Hoveniersbedrijf Mulder V.O.F.", 12)]
+
+
+# -- the one client factory (issue 9) ---------------------------------------------------------
+
+
+def test_the_factory_uses_the_stored_subdomain_and_keeps_a_new_one(app, sandbox):
+    from portal.services import nmbrs_access
+    from portal.extensions import redis_connection
+
+    row = db.session.scalar(select(NmbrsSettings))
+    before = len(sandbox_calls(sandbox))
+    nmbrs_access.client_for_credentials(row.id).debtors()
+    assert sandbox_calls(sandbox)[before:] == ["DebtorService/List_GetAll"]
+
+    # Nmbrs moved the environment: one 1001, one Environment_Get, the new sub-domain is kept.
+    row.subdomain = "oude-omgeving"
+    db.session.commit()
+    before = len(sandbox_calls(sandbox))
+    nmbrs_access.client_for_credentials(row.id).debtors()
+    assert sandbox_calls(sandbox)[before:] == [
+        "DebtorService/List_GetAll", "DebtorService/Environment_Get", "DebtorService/List_GetAll"]
+    db.session.commit()
+    assert db.session.get(NmbrsSettings, row.id).subdomain == demo_data.SANDBOX_SUBDOMAIN
+
+    # Credentials stored without a sub-domain: found once and kept.
+    row.subdomain = None
+    db.session.commit()
+    nmbrs_access.client_for_credentials(row.id)
+    db.session.commit()
+    assert db.session.get(NmbrsSettings, row.id).subdomain == demo_data.SANDBOX_SUBDOMAIN
+
+    # Employee types: once per credentials, however many clients ask.
+    redis = redis_connection()
+    before = len(sandbox_calls(sandbox))
+    for _ in range(2):
+        nmbrs_access.client_for_credentials(row.id, redis=redis).employee_types()
+    assert sandbox_calls(sandbox)[before:] == ["EmployeeService/EmployeeType_GetList"]
+
+
+def test_the_factory_refuses_missing_credentials(app):
+    from portal.services import nmbrs_access
+
+    row = db.session.scalar(select(NmbrsSettings))
+    db.session.delete(row)
+    db.session.commit()
+    with pytest.raises(nmbrs_access.NotConnected):
+        nmbrs_access.client_for(administration(BAKKERIJ))
+    with pytest.raises(nmbrs_access.NotConnected):
+        nmbrs_access.client_for_credentials(row.id)

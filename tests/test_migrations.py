@@ -123,3 +123,32 @@ def test_seed_demo_refuses_a_database_that_already_has_users(migrated_app):
     assert again.exit_code != 0
     assert "already has users" in again.output
     assert db.session.scalar(select(db.func.count(User.id))) == users
+
+
+def test_company_links_get_their_portal_and_a_company_linked_twice_keeps_its_oldest(empty_app):
+    from sqlalchemy import text
+
+    with preserved_logging():
+        flask_migrate.upgrade(revision="e7a1locale001")
+    statements = [
+        "INSERT INTO portal (id, name, nmbrs_enabled, nmbrs_locked, created_at)"
+        " VALUES (1, 'P', true, false, '2026-01-01')",
+        "INSERT INTO domain (id, portal_id, name, nmbrs_enabled, created_at)"
+        " VALUES (1, 1, 'd', false, '2026-01-01')",
+        *[f"INSERT INTO administration (id, domain_id, name, relation_code, payroll_contract,"
+          f" created_at) VALUES ({i}, 1, 'A{i}', '{i}', true, '2026-01-01')" for i in (1, 2, 3)],
+        *[f"INSERT INTO nmbrs_company_link (id, administration_id, company_id, company_name,"
+          f" company_number, linked_at) VALUES ({i}, {i}, {company}, 'C', '1', '2026-01-01')"
+          for i, company in ((1, 500), (2, 500), (3, 600))],
+    ]
+    with db.engine.begin() as connection:
+        for statement in statements:
+            connection.execute(text(statement))
+    with preserved_logging():
+        flask_migrate.upgrade()
+    with db.engine.connect() as connection:
+        rows = connection.execute(text(
+            "SELECT id, portal_id, company_id FROM nmbrs_company_link ORDER BY id")).all()
+    assert [tuple(row) for row in rows] == [(1, 1, 500), (3, 1, 600)]
+    with preserved_logging():
+        flask_migrate.downgrade(revision="base")

@@ -3,21 +3,26 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, event, select, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
 from portal.models._common import utcnow
 from portal.models.accounts import User, _enum
-from portal.models.structure import Administration
+from portal.models.structure import Administration, Domain
 
 
 class CompanyLink(db.Model):
-    """The Nmbrs company of an administration: matched by name and number, or chosen by hand."""
+    """The Nmbrs company of an administration: matched by name and number, or chosen by hand.
+
+    One company belongs to at most one administration of a portal (both would import the same
+    documents); `portal_id` is filled in from the administration."""
 
     __tablename__ = "nmbrs_company_link"
+    __table_args__ = (UniqueConstraint("portal_id", "company_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    portal_id: Mapped[int] = mapped_column(ForeignKey("portal.id"))
     administration_id: Mapped[int] = mapped_column(ForeignKey("administration.id"), unique=True)
     company_id: Mapped[int]
     company_name: Mapped[str] = mapped_column(String(200))
@@ -31,6 +36,14 @@ class CompanyLink(db.Model):
     @property
     def chosen_by_hand(self) -> bool:
         return self.chosen_by_id is not None
+
+
+@event.listens_for(CompanyLink, "before_insert")
+def _fill_in_portal(_mapper, connection, link: CompanyLink) -> None:
+    if link.portal_id is None:
+        link.portal_id = connection.scalar(
+            select(Domain.portal_id).join(Administration, Administration.domain_id == Domain.id)
+            .where(Administration.id == link.administration_id))
 
 
 class ImportStatus(enum.StrEnum):

@@ -5,9 +5,10 @@ for credentials being connected. Jobs, views and services all get their client h
   as `Domain`; no page view or import asks Nmbrs for it again. Only when Nmbrs answers 1001 does
   the client ask again (the environment may have moved) and the new sub-domain is stored.
 - The employee types (`EmployeeType_GetList`) are kept in Redis per credentials.
-- `CLIENT_BUILDERS` maps a connection's protocol to its constructor. Today every connection is
-  SOAP; the REST client slots in beside it (a `protocol` on the stored credentials picks it),
-  returning the same `NmbrsClient` interface.
+- `CLIENT_BUILDERS` maps a connection's protocol to a builder `(config, settings row, redis)
+  → client`. Today every connection is SOAP; the REST client slots in beside it (a `protocol` on
+  the stored credentials picks it; its builder reads its own columns from the row), returning
+  the same `NmbrsClient` interface.
 """
 
 import json
@@ -38,15 +39,18 @@ class NotConnected(NmbrsError):
                        "can connect it under Settings › Nmbrs.")
 
 
-def _soap_client(config, username: str, token: str, domain: str | None, redis=None,
-                 on_new_domain: Callable[[str], None] | None = None,
-                 employee_type_cache=None) -> NmbrsClient:
-    return NmbrsClient.from_config(config, username, token, domain=domain, redis=redis,
-                                   on_new_domain=on_new_domain,
-                                   employee_type_cache=employee_type_cache)
+def _soap_client(config, row: NmbrsSettings, redis=None) -> NmbrsClient:
+    """User name + token, and the stored sub-domain as `Domain` (found once if missing)."""
+    client = NmbrsClient.from_config(
+        config, row.username, row.token, domain=row.subdomain, redis=redis,
+        on_new_domain=lambda subdomain: _store_subdomain(row, subdomain),
+        employee_type_cache=_employee_type_cache(row.id, redis))
+    if row.subdomain is None:  # stored before sub-domains were kept
+        _store_subdomain(row, client.verify().subdomain)
+    return client
 
 
-# protocol → constructor with the signature of `_soap_client`.
+# protocol → builder(config, settings row, redis) returning the NmbrsClient interface.
 CLIENT_BUILDERS: dict[str, Callable[..., NmbrsClient]] = {SOAP: _soap_client}
 
 
@@ -70,19 +74,13 @@ def client_for_credentials(credentials_id: int, redis=None) -> NmbrsClient:
     row = db.session.get(NmbrsSettings, credentials_id)
     if row is None or not row.has_credentials:
         raise NotConnected()
-    build = CLIENT_BUILDERS[protocol_of(row)]
-    client = build(current_app.config, row.username, row.token, row.subdomain, redis=redis,
-                   on_new_domain=lambda subdomain: _store_subdomain(row, subdomain),
-                   employee_type_cache=_employee_type_cache(credentials_id, redis))
-    if row.subdomain is None:  # stored before sub-domains were kept: find it once
-        _store_subdomain(row, client.verify().subdomain)
-    return client
+    return CLIENT_BUILDERS[protocol_of(row)](current_app.config, row, redis)
 
 
-def verify_credentials(username: str, token: str, protocol: str = SOAP) -> str:
-    """Check credentials that are not stored yet (Environment_Get); returns the sub-domain."""
-    build = CLIENT_BUILDERS[protocol]
-    return build(current_app.config, username, token, None).verify().subdomain
+def verify_credentials(username: str, token: str) -> str:
+    """Check SOAP credentials that are not stored yet (Environment_Get); returns the sub-domain
+    to store with them."""
+    return NmbrsClient.from_config(current_app.config, username, token).verify().subdomain
 
 
 def _store_subdomain(row: NmbrsSettings, subdomain: str) -> None:

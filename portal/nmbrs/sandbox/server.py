@@ -2,7 +2,8 @@
 
 Options: `latency` (seconds added to each call), `bad_credentials` (always fault 1001),
 `http_503` (fraction of calls answered with a plain HTTP 503, 1.0 = all), `slow` (extra seconds,
-to trip client timeouts). GET `/_sandbox/stats` reports total calls and the busiest second.
+to trip client timeouts). GET `/_sandbox/stats` reports total calls and the busiest second;
+GET `/_sandbox/calls` the operations answered, oldest first ("CompanyService/Run_GetList").
 """
 
 import json
@@ -10,6 +11,7 @@ import math
 import threading
 import time
 import xml.etree.ElementTree as ET
+from collections import deque
 from dataclasses import dataclass
 from datetime import date
 from xml.etree.ElementTree import Element
@@ -25,6 +27,7 @@ from portal.nmbrs.sandbox.handlers import OPERATIONS, Operation, SandboxFault, n
 from portal.nmbrs.soap import SOAP_ENV, namespace, parse_xml
 
 MAX_REQUEST_BYTES = 1_000_000
+CALL_LOG_LENGTH = 10_000
 NO_ACTION = ("Unable to handle request without a valid action parameter. "
              "Please supply a valid soap action.")
 
@@ -38,12 +41,23 @@ class SandboxOptions:
 
 
 class CallCounter:
-    """Thread-safe count of SOAP calls, in total and per wall-clock second."""
+    """Thread-safe count of SOAP calls, in total and per wall-clock second, and a log of the
+    operations answered (the last CALL_LOG_LENGTH)."""
 
     def __init__(self):
         self._lock = threading.Lock()
         self._per_second: dict[int, int] = {}
         self.total = 0
+        self._operations: deque[str] = deque(maxlen=CALL_LOG_LENGTH)
+
+    def log_operation(self, service: str, operation: str) -> None:
+        """Note an operation the sandbox understood (valid or refused for its content)."""
+        with self._lock:
+            self._operations.append(f"{service}/{operation}")
+
+    def operations(self) -> list[str]:
+        with self._lock:
+            return list(self._operations)
 
     def record(self) -> int:
         """Count one call; return its sequence number (1-based)."""
@@ -71,6 +85,7 @@ class SandboxApp:
         self.urls = Map([
             Rule("/soap/v3/<service>.asmx", endpoint="soap"),
             Rule("/_sandbox/stats", endpoint="stats", methods=["GET"]),
+            Rule("/_sandbox/calls", endpoint="calls", methods=["GET"]),
         ])
 
     def __call__(self, environ, start_response):
@@ -84,6 +99,9 @@ class SandboxApp:
             endpoint, args = self.urls.bind_to_environ(request.environ).match()
             if endpoint == "stats":
                 return Response(json.dumps(self.counter.stats()), mimetype="application/json")
+            if endpoint == "calls":
+                return Response(json.dumps(self.counter.operations()),
+                                mimetype="application/json")
             return self.soap(request, args["service"])
         except HTTPException as exc:
             return exc.get_response()
@@ -123,6 +141,7 @@ class SandboxApp:
         header, body_operation = _envelope_parts(envelope)
         ns = namespace(service)
         operation_name = _operation_name(body_operation, ns, service)
+        self.counter.log_operation(service, operation_name)
         _check_soap_action(request, ns, operation_name)
         operation = OPERATIONS[service][operation_name]
         self._authenticate(_auth_values(header, ns, operation))

@@ -61,7 +61,8 @@ def enable_feature_command(feature, disable, lock):
     portal.nmbrs_locked = bool(disable and lock)
     from portal.services import audit
 
-    audit.record(portal.id, f"portal.nmbrs_feature_{'disabled' if disable else 'enabled'}", portal)
+    audit.record(portal.id, f"portal.nmbrs_feature_{'disabled' if disable else 'enabled'}", portal,
+                 user=None)
     db.session.commit()
     state = "on" if not disable else ("off and locked" if portal.nmbrs_locked else "off")
     click.echo(f"Payroll connection – Nmbrs is {state} for {portal.name}.")

@@ -27,7 +27,8 @@ def password_problem(password: str) -> str | None:
     return None
 
 
-def create_user(portal: Portal, email: str, password: str, role: PortalRole | None) -> User:
+def create_user(portal: Portal, email: str, password: str, role: PortalRole | None, *,
+                actor: User | None = None) -> User:
     email = normalize_email(email)
     if find_user(email):
         raise AccountError(f"A user with e-mail {email} already exists.")
@@ -39,16 +40,16 @@ def create_user(portal: Portal, email: str, password: str, role: PortalRole | No
     db.session.add(user)
     db.session.flush()
     audit.record(portal.id, "user.created", user,
-                 {"email": email, "portal_role": role.value if role else None})
+                 {"email": email, "portal_role": role.value if role else None}, user=actor)
     return user
 
 
-def set_portal_role(user: User, role: PortalRole | None) -> None:
+def set_portal_role(user: User, role: PortalRole | None, *, actor: User | None = None) -> None:
     if user.portal_role == role:
         return
     audit.record(user.portal_id, "user.portal_role_set", user,
                  {"email": user.email, "from": user.portal_role and user.portal_role.value,
-                  "to": role and role.value})
+                  "to": role and role.value}, user=actor)
     user.portal_role = role
 
 

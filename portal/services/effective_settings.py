@@ -308,4 +308,5 @@ def mark_credentials_rejected(credentials_id: int) -> None:
     if row is None or row.credentials_rejected_at is not None:
         return
     row.credentials_rejected_at = utcnow()
-    audit.record(row.portal_id, "nmbrs.credentials_rejected", row, {"scope": row.scope})
+    audit.record(row.portal_id, "nmbrs.credentials_rejected", row, {"scope": row.scope},
+                 user=None)

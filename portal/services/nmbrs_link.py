@@ -3,7 +3,8 @@ settings of domains and administrations.
 
 Credentials are verified against Nmbrs before anything is stored. The token never leaves this
 module except encrypted into the database: it is not logged and not written to the audit log.
-Functions add their changes (and audit entries) to the session; the caller commits.
+Functions add their changes (and audit entries) to the session; the caller commits. `actor` (or
+`user`) is who makes the change, for the audit log.
 """
 
 from flask import current_app
@@ -74,7 +75,7 @@ def connect(portal: Portal, user, username: str, token: str, preferences: dict) 
 
 
 def update_connection(portal: Portal, username: str, token: str | None,
-                      preferences: dict) -> dict:
+                      preferences: dict, *, actor=None) -> dict:
     """Change the portal's link; an empty token keeps the stored one. Changed credentials are
     verified again. Returns the changes written to the audit log."""
     row = portal_row(portal)
@@ -86,13 +87,13 @@ def update_connection(portal: Portal, username: str, token: str | None,
             changes[name] = {"from": getattr(row, name), "to": preferences[name]}
             setattr(row, name, preferences[name])
     if changes:
-        audit.record(portal.id, "nmbrs.settings_changed", row, changes)
+        audit.record(portal.id, "nmbrs.settings_changed", row, changes, user=actor)
         current_app.logger.info("Nmbrs link of portal %s changed: %s.", portal.id,
                                 ", ".join(sorted(changes)))
     return changes
 
 
-def disconnect(portal: Portal) -> None:
+def disconnect(portal: Portal, *, actor=None) -> None:
     """Delete the portal's stored credentials: every automatic import stops.
 
     Imported documents and the import history are other tables and stay. The import preferences
@@ -104,11 +105,12 @@ def disconnect(portal: Portal) -> None:
     username = row.username
     row.username = row.token = row.subdomain = None
     row.credentials_rejected_at = row.connected_at = row.connected_by_id = None
-    audit.record(portal.id, "nmbrs.disconnected", row, {"username": username})
+    audit.record(portal.id, "nmbrs.disconnected", row, {"username": username}, user=actor)
     current_app.logger.info("Nmbrs link of portal %s disconnected.", portal.id)
 
 
-def save_override(target: Domain | Administration, groups: dict[str, dict | None]) -> dict:
+def save_override(target: Domain | Administration, groups: dict[str, dict | None], *,
+                  actor=None) -> dict:
     """Set the different settings of a domain or an administration.
 
     `groups` maps "credentials", "imports" and "days" to their own values, or to None for "as
@@ -145,18 +147,18 @@ def save_override(target: Domain | Administration, groups: dict[str, dict | None
         db.session.flush()
     if changes:
         audit.record(portal_id, "nmbrs.override_saved", target,
-                     {"scope": scope, "changes": changes})
+                     {"scope": scope, "changes": changes}, user=actor)
     return changes
 
 
-def remove_override(target: Domain | Administration) -> bool:
+def remove_override(target: Domain | Administration, *, actor=None) -> bool:
     """"Use the portal settings": remove the domain's or administration's different settings."""
     row = override_row(target)
     if row is None:
         return False
     portal_id, scope = _scope_of(target)
     db.session.delete(row)
-    audit.record(portal_id, "nmbrs.override_removed", target, {"scope": scope})
+    audit.record(portal_id, "nmbrs.override_removed", target, {"scope": scope}, user=actor)
     return True
 
 

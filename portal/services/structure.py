@@ -1,4 +1,6 @@
-"""Creating and changing domains, administrations and memberships."""
+"""Creating and changing domains, administrations and memberships.
+
+`actor` is the user who makes the change (for the audit log); None for operator commands."""
 
 from sqlalchemy import select
 
@@ -11,7 +13,7 @@ class StructureError(ValueError):
     """A change the user asked for that breaks a rule; the message says which."""
 
 
-def create_domain(portal: Portal, name: str) -> Domain:
+def create_domain(portal: Portal, name: str, *, actor=None) -> Domain:
     problem = Domain.name_problem(name)
     if problem:
         raise StructureError(problem)
@@ -20,33 +22,34 @@ def create_domain(portal: Portal, name: str) -> Domain:
     domain = Domain(portal=portal, name=name)
     db.session.add(domain)
     db.session.flush()
-    audit.record(portal.id, "domain.created", domain, {"name": name})
+    audit.record(portal.id, "domain.created", domain, {"name": name}, user=actor)
     return domain
 
 
-def set_domain_nmbrs_feature(domain: Domain, enabled: bool) -> None:
+def set_domain_nmbrs_feature(domain: Domain, enabled: bool, *, actor=None) -> None:
     """Switch "Payroll connection – Nmbrs" for all administrations of the domain."""
     if domain.nmbrs_enabled == enabled:
         return
     domain.nmbrs_enabled = enabled
     audit.record(domain.portal_id, "domain.nmbrs_feature_" + ("enabled" if enabled else "disabled"),
-                 domain, {"name": domain.name})
+                 domain, {"name": domain.name}, user=actor)
 
 
-def add_administration(domain: Domain, name: str, relation_code: str,
-                       payroll: bool) -> Administration:
+def add_administration(domain: Domain, name: str, relation_code: str, payroll: bool, *,
+                       actor=None) -> Administration:
     administration = Administration(
         domain=domain, name=name, relation_code=relation_code, payroll_contract=payroll
     )
     db.session.add(administration)
     db.session.flush()
     audit.record(domain.portal_id, "administration.created", administration,
-                 {"name": name, "relation_code": relation_code, "payroll_contract": payroll})
+                 {"name": name, "relation_code": relation_code, "payroll_contract": payroll},
+                 user=actor)
     return administration
 
 
 def update_administration(administration: Administration, name: str, relation_code: str,
-                          payroll: bool) -> None:
+                          payroll: bool, *, actor=None) -> None:
     changes = {}
     for field, value in (("name", name), ("relation_code", relation_code),
                          ("payroll_contract", payroll)):
@@ -55,10 +58,10 @@ def update_administration(administration: Administration, name: str, relation_co
             setattr(administration, field, value)
     if changes:
         audit.record(administration.domain.portal_id, "administration.updated", administration,
-                     changes)
+                     changes, user=actor)
 
 
-def set_member_roles(domain: Domain, user, roles: set[DomainRole]) -> None:
+def set_member_roles(domain: Domain, user, roles: set[DomainRole], *, actor=None) -> None:
     """Give `user` exactly `roles` in `domain` (an empty set removes the membership)."""
     current = {m.role: m for m in domain.memberships if m.user_id == user.id}
     for role in set(current) - roles:
@@ -67,4 +70,4 @@ def set_member_roles(domain: Domain, user, roles: set[DomainRole]) -> None:
         db.session.add(DomainMembership(domain=domain, user=user, role=role))
     if set(current) != roles:
         audit.record(domain.portal_id, "domain.member_roles_set", domain,
-                     {"user": user.email, "roles": sorted(r.value for r in roles)})
+                     {"user": user.email, "roles": sorted(r.value for r in roles)}, user=actor)

@@ -122,7 +122,8 @@ def create():
     form = DomainForm()
     if form.validate_on_submit():
         try:
-            domain = structure.create_domain(current_user.portal, form.name.data)
+            domain = structure.create_domain(current_user.portal, form.name.data,
+                                             actor=current_user)
         except structure.StructureError as error:
             form.name.errors.append(str(error))
         else:
@@ -160,8 +161,8 @@ def add_administration(domain_id):
     form = _administration_form()
     if form.validate_on_submit():
         administration = structure.add_administration(
-            domain, form.name.data, form.relation_code.data, _payroll_contract(form, False)
-        )
+            domain, form.name.data, form.relation_code.data, _payroll_contract(form, False),
+            actor=current_user)
         db.session.commit()
         return saved(f"Administration {administration.name} added.",
                      url_for("domains.show", domain_id=domain.id) + "#administrations",
@@ -199,7 +200,7 @@ def update_administration(domain_id, administration_id):
     if form.validate_on_submit():
         structure.update_administration(
             administration, form.name.data, form.relation_code.data,
-            _payroll_contract(form, administration.payroll_contract))
+            _payroll_contract(form, administration.payroll_contract), actor=current_user)
         db.session.commit()
         return saved(f"Administration {administration.name} saved.",
                      url_for("domains.show", domain_id=domain.id),
@@ -225,7 +226,7 @@ def set_nmbrs_feature(domain_id):
     form = NmbrsFeatureForm()
     if not form.validate_on_submit():
         abort(400)
-    structure.set_domain_nmbrs_feature(domain, form.enabled.data)
+    structure.set_domain_nmbrs_feature(domain, form.enabled.data, actor=current_user)
     db.session.commit()
     state = "on" if domain.nmbrs_enabled else "off"
     return saved(f"Payroll connection – Nmbrs is {state} for all administrations of {domain.name}.",
@@ -240,7 +241,8 @@ def set_member(domain_id):
     form = _member_form(domain)
     if form.validate_on_submit():
         user = db.session.get(User, form.user_id.data)
-        structure.set_member_roles(domain, user, {DomainRole(r) for r in form.roles.data})
+        structure.set_member_roles(domain, user, {DomainRole(r) for r in form.roles.data},
+                                   actor=current_user)
         db.session.commit()
         return saved(f"Roles of {user.email} in {domain.name} saved.",
                      url_for("domains.show", domain_id=domain.id) + "#members")

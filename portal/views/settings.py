@@ -53,7 +53,7 @@ def nmbrs_feature():
     if portal.nmbrs_enabled != wanted:
         portal.nmbrs_enabled = wanted
         audit.record(portal.id, f"portal.nmbrs_feature_{'enabled' if wanted else 'disabled'}",
-                     portal)
+                     portal, user=current_user)
         db.session.commit()
     flash(_("Payroll connection – Nmbrs is on for the portal.") if wanted
           else _("Payroll connection – Nmbrs is off for the portal."))

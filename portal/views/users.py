@@ -68,7 +68,7 @@ def create():
     if form.validate_on_submit():
         try:
             user = accounts.create_user(current_user.portal, form.email.data, form.password.data,
-                                        _role(form.portal_role.data))
+                                        _role(form.portal_role.data), actor=current_user)
         except accounts.AccountError as error:
             field = form.password if "characters" in str(error) else form.email
             field.errors.append(str(error))
@@ -87,7 +87,7 @@ def set_role(user_id):
         if user.id == current_user.id and form.portal_role.data != PortalRole.ADMIN.value:
             flash("You cannot remove your own Portal administrator role.", "error")
         else:
-            accounts.set_portal_role(user, _role(form.portal_role.data))
+            accounts.set_portal_role(user, _role(form.portal_role.data), actor=current_user)
             db.session.commit()
             flash(f"Portal role of {user.email} saved.")
     return redirect(url_for("users.index"), 303)

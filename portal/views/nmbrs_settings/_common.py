@@ -68,7 +68,7 @@ def save_override(target, form) -> tuple[bool, bool, str | None]:
     if not form.validate_on_submit():
         return False, False, None
     saved, changes, alert = save_checked_by_nmbrs(
-        form, lambda: nmbrs_link.save_override(target, form.groups()))
+        form, lambda: nmbrs_link.save_override(target, form.groups(), actor=current_user))
     return saved, bool(changes), alert
 
 

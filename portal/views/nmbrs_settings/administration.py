@@ -1,6 +1,7 @@
 """An administration's different settings: an inline row form inside the domain's page."""
 
 from flask import request, url_for
+from flask_login import current_user
 
 from portal.authz import load_administration
 from portal.extensions import db
@@ -75,6 +76,6 @@ def save_administration(administration):
 @settings_route(load=load_administration)
 def reset_administration(administration):
     """"Use the domain settings": remove the administration's different settings."""
-    nmbrs_link.remove_override(administration)
+    nmbrs_link.remove_override(administration, actor=current_user)
     db.session.commit()
     return _administration_saved(administration, "Uses the domain settings.")

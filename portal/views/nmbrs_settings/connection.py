@@ -130,7 +130,8 @@ def edit():
     if not form.validate_on_submit():
         return _render_connection_form(form, "edit", 422, row=row)
     stored, changes, alert = save_checked_by_nmbrs(form, lambda: nmbrs_link.update_connection(
-        current_user.portal, form.username.data, form.token.data or None, form.preferences()))
+        current_user.portal, form.username.data, form.token.data or None, form.preferences(),
+        actor=current_user))
     if not stored:
         return _render_connection_form(form, "edit", 422, alert=alert, row=row)
     return _saved("Nmbrs settings saved." if changes else "Nothing changed.")
@@ -151,7 +152,7 @@ def disconnect_confirm():
 @settings_route()
 def disconnect():
     """Delete the stored credentials and stop the automatic imports; documents stay."""
-    nmbrs_link.disconnect(current_user.portal)
+    nmbrs_link.disconnect(current_user.portal, actor=current_user)
     db.session.commit()
     return _saved("Disconnected from Nmbrs. Automatic imports have stopped; imported documents "
                   "and the import history are kept.")

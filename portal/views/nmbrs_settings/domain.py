@@ -1,6 +1,7 @@
 """A domain's different settings, and the list of its administrations with theirs."""
 
 from flask import request, url_for
+from flask_login import current_user
 
 from portal.authz import load_domain
 from portal.extensions import db
@@ -57,6 +58,6 @@ def save_domain(domain):
 @settings_route(load=load_domain)
 def reset_domain(domain):
     """"Use the portal settings": remove the domain's different settings."""
-    nmbrs_link.remove_override(domain)
+    nmbrs_link.remove_override(domain, actor=current_user)
     db.session.commit()
     return _domain_saved(domain, "The domain uses the portal settings.")

@@ -3,7 +3,7 @@
 import os
 from pathlib import Path
 
-from flask import Flask, redirect, request, url_for
+from flask import Flask, redirect, request, session, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import InternalServerError
@@ -12,7 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from portal import config as settings
 from portal import i18n
 from portal.extensions import csrf, db, limiter, login_manager, migrate
-from portal.validators import IdConverter
+from portal.validators import IdConverter, is_ascii_number, parse_id
 
 ROOT = Path(__file__).resolve().parent
 PUBLIC_ENDPOINTS = {"auth.login", "static", "dashboard.healthz"}
@@ -125,11 +125,17 @@ def _register_blueprints(app: Flask) -> None:
 def _load_user(token: str):
     from portal.models import User
 
+    from portal.services import sessions
+
     user_id, _, version = token.partition(":")
-    if not user_id.isdigit() or not version.isdigit():
+    user_id = parse_id(user_id)
+    if user_id is None or not is_ascii_number(version):
         return None
-    user = db.session.get(User, int(user_id))
+    user = db.session.get(User, user_id)
     if user is None or user.session_version != int(version):
+        return None
+    # The cookie alone is not enough: its session must still exist on the server (logout ends it).
+    if not sessions.is_active(user, session.get(sessions.SESSION_KEY)):
         return None
     return user
 

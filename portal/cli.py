@@ -87,11 +87,15 @@ def create_domain_command(name):
 @click.option("--payroll", is_flag=True, help="The administration has an active payroll contract.")
 def create_administration_command(domain_name, name, relation_code, payroll):
     """Add an administration to a domain."""
-    domain = db.session.scalar(select(Domain).where(Domain.name == domain_name))
+    domain = db.session.scalar(select(Domain).where(Domain.portal_id == the_portal().id,
+                                                    Domain.name == domain_name))
     if domain is None:
         _fail(f"No domain named {domain_name}.")
-    administration = structure.add_administration(domain, name.strip(), relation_code.strip(),
-                                                  payroll)
+    try:
+        administration = structure.add_administration(domain, name.strip(),
+                                                      relation_code.strip(), payroll)
+    except structure.StructureError as error:
+        _fail(str(error))
     db.session.commit()
     click.echo(f"Created administration {administration.name} in {domain.name}.")
 

@@ -133,6 +133,10 @@ DEFAULTS = {
     "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
     "RATELIMIT_STRATEGY": "moving-window",
     "RATELIMIT_HEADERS_ENABLED": False,
+    # Sign-in throttles (issue 12): every POST per IP slows guessing down; failed sign-ins per
+    # (account, IP) and per account stop an attacker, but a browser that signed in to the account
+    # before (device cookie) is exempt from both, so the real user is never locked out.
     "LOGIN_RATE_LIMIT": "5 per minute",
-    "LOGIN_ACCOUNT_RATE_LIMIT": "20 per hour",
+    "LOGIN_ACCOUNT_IP_RATE_LIMIT": "10 per hour",
+    "LOGIN_ACCOUNT_RATE_LIMIT": "100 per hour",
 }

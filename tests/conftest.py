@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import pytest
 from cryptography.fernet import Fernet
 from flask_login.utils import _create_identifier
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from app import create_app
 from portal.extensions import db
@@ -19,6 +21,16 @@ from portal.models import (
     PortalRole,
     User,
 )
+from portal.services import sessions
+
+# Hypothesis (tests/test_fuzz_inputs.py): few, derandomized examples by default, so CI is fast
+# and repeatable; HYPOTHESIS_PROFILE=explore searches with many random ones.
+_FUZZ_HEALTH = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+hypothesis_settings.register_profile("ci", max_examples=60, derandomize=True, deadline=None,
+                                     database=None, suppress_health_check=_FUZZ_HEALTH)
+hypothesis_settings.register_profile("explore", max_examples=2000, deadline=None,
+                                     suppress_health_check=_FUZZ_HEALTH)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 TEST_KEY = Fernet.generate_key().decode()
 PASSWORD = "correct horse battery staple"
@@ -135,7 +147,10 @@ class Client:
         environ = self.http.environ_base
         with self.app.app_context(), self.app.test_request_context(environ_base=environ):
             identifier = _create_identifier()
+            token = sessions.create_record(user.id)  # a server-side session, as at sign-in
+            db.session.commit()
         with self.http.session_transaction() as session:
+            session[sessions.SESSION_KEY] = token
             session["_user_id"] = user.get_id()
             session["_fresh"] = True
             session["_id"] = identifier
@@ -154,7 +169,10 @@ class Client:
         headers = self._headers(htmx, kwargs)
         if csrf:
             headers["X-CSRFToken"] = self.csrf_token()
-        return self._request("post", url, data=data or {}, headers=headers, **kwargs)
+        response = self._request("post", url, data=data or {}, headers=headers, **kwargs)
+        if url.split("?")[0] in ("/login", "/logout", "/account/sign-out-everywhere"):
+            self._csrf = None  # a new session has a new CSRF token
+        return response
 
     def _request(self, method, url, **kwargs):
         # A fresh app context per request, as in production: the test's own context (and its

@@ -36,8 +36,10 @@ def form_for(method, path, role, world):
         return None
     if path == "/domains":
         return {"name": f"nieuw-{role}"}
-    if path.endswith("/administrations") or "/administrations/" in path:
+    if path.endswith("/administrations"):
         return {"name": "Bakkerij De Vries Holding B.V.", "relation_code": "2"}
+    if "/administrations/" in path:  # not the one just added: that would be a duplicate
+        return {"name": "Bakkerij De Vries Utrecht B.V.", "relation_code": "3"}
     if path.endswith("/nmbrs-feature"):
         return {"enabled": "y"}
     if path.endswith("/members"):

@@ -1,6 +1,6 @@
 """The data model, one module per aggregate."""
 
-from portal.models.accounts import DomainMembership, DomainRole, PortalRole, User
+from portal.models.accounts import DomainMembership, DomainRole, PortalRole, User, UserSession
 from portal.models.audit import AuditEntry
 from portal.models.documents import (
     AnnualStatement,
@@ -38,5 +38,6 @@ __all__ = [
     "TaskStatus",
     "TaxAssessment",
     "User",
+    "UserSession",
     "WorkCostPeriod",
 ]

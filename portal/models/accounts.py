@@ -95,6 +95,32 @@ class User(UserMixin, db.Model):
         return {m.role for m in self.memberships if m.domain_id == domain.id}
 
 
+def verify_dummy_password(password: str) -> None:
+    """As much Argon2 work as checking a real password, for an e-mail address without an account:
+    both answers take the same time, so timing does not tell which addresses exist."""
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = _hasher.hash("no account has this password")
+    try:
+        _hasher.verify(_dummy_hash, password)
+    except (VerificationError, InvalidHashError):
+        pass
+
+
+_dummy_hash: str | None = None
+
+
+class UserSession(db.Model):
+    """One signed-in browser. The session cookie carries the token; signing out deletes the row,
+    so a copied cookie stops working at once (the cookie alone is not enough)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    # SHA-256 of the token: a database dump does not yield a usable session.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class DomainMembership(db.Model):
     """One role of one user in one domain."""
 

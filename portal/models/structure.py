@@ -32,11 +32,14 @@ class Portal(db.Model):
 
 
 class Domain(db.Model):
-    """A client group; its name equals the Nmbrs debtor name and never changes."""
+    """A client group; its name equals the Nmbrs debtor name and never changes. Names are unique
+    within a portal (another firm's domain names are none of this portal's business)."""
+
+    __table_args__ = (UniqueConstraint("portal_id", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     portal_id: Mapped[int] = mapped_column(ForeignKey("portal.id"), index=True)
-    name: Mapped[str] = mapped_column(String(DOMAIN_NAME_MAX_LENGTH), unique=True)
+    name: Mapped[str] = mapped_column(String(DOMAIN_NAME_MAX_LENGTH))
     # The "Payroll connection – Nmbrs" feature for every administration of the domain.
     nmbrs_enabled: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -65,7 +68,10 @@ class Domain(db.Model):
 
 
 class Administration(db.Model):
-    """A bookkeeping entity of a domain; matched to a Nmbrs company."""
+    """A bookkeeping entity of a domain; matched to a Nmbrs company by name and relation code, so
+    a domain has each (name, relation code) once: a double submit cannot create two."""
+
+    __table_args__ = (UniqueConstraint("domain_id", "name", "relation_code"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     domain_id: Mapped[int] = mapped_column(ForeignKey("domain.id"), index=True)

@@ -17,7 +17,8 @@ def create_domain(portal: Portal, name: str, *, actor=None) -> Domain:
     problem = Domain.name_problem(name)
     if problem:
         raise StructureError(problem)
-    if db.session.scalar(select(Domain.id).where(Domain.name == name)):
+    if db.session.scalar(select(Domain.id).where(Domain.portal_id == portal.id,
+                                                 Domain.name == name)):
         raise StructureError(f"A domain named {name} already exists.")
     domain = Domain(portal=portal, name=name)
     db.session.add(domain)
@@ -37,6 +38,9 @@ def set_domain_nmbrs_feature(domain: Domain, enabled: bool, *, actor=None) -> No
 
 def add_administration(domain: Domain, name: str, relation_code: str, payroll: bool, *,
                        actor=None) -> Administration:
+    """Add an administration; the same name and relation code twice (a double submit) is refused."""
+    if administration_exists(domain, name, relation_code):
+        raise StructureError(duplicate_administration_message(name, relation_code))
     administration = Administration(
         domain=domain, name=name, relation_code=relation_code, payroll_contract=payroll
     )
@@ -48,8 +52,25 @@ def add_administration(domain: Domain, name: str, relation_code: str, payroll: b
     return administration
 
 
+def administration_exists(domain: Domain, name: str, relation_code: str,
+                          other_than: Administration | None = None) -> bool:
+    query = select(Administration.id).where(Administration.domain_id == domain.id,
+                                            Administration.name == name,
+                                            Administration.relation_code == relation_code)
+    if other_than is not None:
+        query = query.where(Administration.id != other_than.id)
+    return db.session.scalar(query) is not None
+
+
+def duplicate_administration_message(name: str, relation_code: str) -> str:
+    return (f"This domain already has an administration {name} with relation code "
+            f"{relation_code}.")
+
+
 def update_administration(administration: Administration, name: str, relation_code: str,
                           payroll: bool, *, actor=None) -> None:
+    if administration_exists(administration.domain, name, relation_code, other_than=administration):
+        raise StructureError(duplicate_administration_message(name, relation_code))
     changes = {}
     for field, value in (("name", name), ("relation_code", relation_code),
                          ("payroll_contract", payroll)):

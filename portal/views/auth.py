@@ -3,13 +3,14 @@
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_user, logout_user
+from flask_limiter.util import get_remote_address
+from flask_login import current_user, login_user
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Email, EqualTo
 
 from portal.extensions import db, limiter
 from portal.forms import PortalForm, strip_whitespace
-from portal.services import accounts
+from portal.services import accounts, known_devices, sessions
 
 bp = Blueprint("auth", __name__)
 
@@ -28,8 +29,29 @@ class PasswordForm(PortalForm):
     )
 
 
-def _login_account_key() -> str:
-    return "login-account:" + accounts.normalize_email(request.form.get("email", ""))
+def _form_email() -> str:
+    email = request.form.get("email", "")
+    return accounts.normalize_email(email)[:254]
+
+
+def _account_and_ip_key() -> str:
+    """Throttle per (account, IP): someone guessing elsewhere cannot lock the user out."""
+    return f"login-account-ip:{_form_email()}:{get_remote_address()}"
+
+
+def _account_key() -> str:
+    return "login-account:" + _form_email()
+
+
+def _is_known_device() -> bool:
+    """This browser signed in to this account before (a signed cookie): the account throttles
+    do not apply to it, so a guessing attack elsewhere never locks the real user out."""
+    return known_devices.is_known(request.cookies.get(known_devices.COOKIE), _form_email())
+
+
+def _failed(response) -> bool:
+    """Only failed sign-ins count towards the account throttles."""
+    return response.status_code == 422
 
 
 def _is_safe_next(target: str | None) -> bool:
@@ -41,20 +63,24 @@ def _is_safe_next(target: str | None) -> bool:
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: limiter_config("LOGIN_RATE_LIMIT"), methods=["POST"])
+@limiter.limit(lambda: limiter_config("LOGIN_ACCOUNT_IP_RATE_LIMIT"), methods=["POST"],
+               key_func=_account_and_ip_key, exempt_when=_is_known_device, deduct_when=_failed)
 @limiter.limit(lambda: limiter_config("LOGIN_ACCOUNT_RATE_LIMIT"), methods=["POST"],
-               key_func=_login_account_key)
+               key_func=_account_key, exempt_when=_is_known_device, deduct_when=_failed)
 def login():
     """Sign in with e-mail and password."""
     if current_user.is_authenticated:
         return redirect(url_for("dashboard.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = accounts.find_user(form.email.data)
-        if user and user.check_password(form.password.data):
+        user = accounts.authenticate(form.email.data, form.password.data)
+        if user is not None:
             db.session.commit()  # a rehashed password is saved
-            login_user(user)
+            sessions.sign_in(user)  # a new session: new session token and CSRF token
             next_url = request.args.get("next")
-            return redirect(next_url if _is_safe_next(next_url) else url_for("dashboard.index"))
+            response = redirect(next_url if _is_safe_next(next_url) else url_for("dashboard.index"))
+            known_devices.remember(response, user.email)
+            return response
         form.password.errors.append("E-mail or password is wrong.")
     status = 422 if form.errors else 200
     return render_template("auth/login.html", form=form), status
@@ -68,9 +94,17 @@ def limiter_config(key: str) -> str:
 
 @bp.post("/logout")
 def logout():
-    """Sign out."""
-    logout_user()
+    """Sign out: this session ends on the server too, so a copy of the cookie stops working."""
+    sessions.sign_out()
     flash("You are signed out.")
+    return redirect(url_for("auth.login"))
+
+
+@bp.post("/account/sign-out-everywhere")
+def sign_out_everywhere():
+    """End every session of mine, on every device, this one included."""
+    sessions.sign_out_everywhere(current_user._get_current_object())
+    flash("You are signed out on every device.")
     return redirect(url_for("auth.login"))
 
 
@@ -87,6 +121,7 @@ def change_password():
             except accounts.AccountError as error:
                 form.new_password.errors.append(str(error))
             else:
+                sessions.end_other_sessions(current_user)
                 db.session.commit()
                 # Keep this session alive under the new session version.
                 login_user(current_user._get_current_object())

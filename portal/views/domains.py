@@ -3,6 +3,7 @@
 from flask import Blueprint, abort, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from wtforms import BooleanField, SelectChoice, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
@@ -159,11 +160,10 @@ def add_administration(domain_id):
     """Add an administration to the domain."""
     domain = load_domain(domain_id, manage=True)
     form = _administration_form()
-    if form.validate_on_submit():
-        administration = structure.add_administration(
-            domain, form.name.data, form.relation_code.data, _payroll_contract(form, False),
-            actor=current_user)
-        db.session.commit()
+    administration = form.validate_on_submit() and _save_or_field_error(form, lambda: (
+        structure.add_administration(domain, form.name.data, form.relation_code.data,
+                                     _payroll_contract(form, False), actor=current_user)))
+    if administration:
         return saved(f"Administration {administration.name} added.",
                      url_for("domains.show", domain_id=domain.id) + "#administrations",
                      "domains/_administrations.html", domain=domain,
@@ -197,17 +197,36 @@ def update_administration(domain_id, administration_id):
     """Rename an administration, change its relation code or payroll contract."""
     domain, administration = _domain_administration(domain_id, administration_id)
     form = _administration_form()
-    if form.validate_on_submit():
-        structure.update_administration(
-            administration, form.name.data, form.relation_code.data,
-            _payroll_contract(form, administration.payroll_contract), actor=current_user)
-        db.session.commit()
+    if form.validate_on_submit() and _save_or_field_error(form, lambda: (
+            structure.update_administration(
+                administration, form.name.data, form.relation_code.data,
+                _payroll_contract(form, administration.payroll_contract), actor=current_user)
+            or administration)):
         return saved(f"Administration {administration.name} saved.",
                      url_for("domains.show", domain_id=domain.id),
                      "domains/_administration_row.html", domain=domain,
                      administration=administration, may_manage=True)
     return render("domains/edit_administration.html", "domains/_administration_edit_row.html",
                   422, domain=domain, administration=administration, form=form)
+
+
+def _save_or_field_error(form, change):
+    """Run and commit `change` and return its result; a second identical administration (a double
+    submit, even two at once: the database's unique constraint) becomes an error on the name
+    field instead (None)."""
+    try:
+        result = change()
+        db.session.commit()
+    except structure.StructureError as error:
+        db.session.rollback()
+        form.name.errors.append(str(error))
+        return None
+    except IntegrityError:
+        db.session.rollback()
+        form.name.errors.append(structure.duplicate_administration_message(
+            form.name.data, form.relation_code.data))
+        return None
+    return result
 
 
 def _domain_administration(domain_id, administration_id):

@@ -20,6 +20,9 @@ ROLE_CHOICES = [SelectChoice("", "No portal role")] + [
 ]
 
 
+INVALID_ROLE = "choose one of the portal roles in the list."
+
+
 class UserForm(PortalForm):
     email = EmailField("E-mail", filters=[strip_whitespace],
                        validators=[DataRequired("Enter an e-mail address."),
@@ -70,7 +73,7 @@ def create():
             user = accounts.create_user(current_user.portal, form.email.data, form.password.data,
                                         _role(form.portal_role.data), actor=current_user)
         except accounts.AccountError as error:
-            field = form.password if "characters" in str(error) else form.email
+            field = form.password if isinstance(error, accounts.PasswordError) else form.email
             field.errors.append(str(error))
         else:
             db.session.commit()
@@ -90,4 +93,7 @@ def set_role(user_id):
             accounts.set_portal_role(user, _role(form.portal_role.data), actor=current_user)
             db.session.commit()
             flash(f"Portal role of {user.email} saved.")
+    else:
+        flash(f"The portal role of {user.email} was not changed: {INVALID_ROLE}", "error")
+        return _render_index(UserForm(formdata=None), 422)
     return redirect(url_for("users.index"), 303)

@@ -645,8 +645,8 @@ ENVIRONMENT_GET = "https://api.nmbrs.nl/soap/v3/DebtorService/Environment_Get"
 @pytest.fixture
 def nmbrs_http(app):
     """`responses` intercepting requests to the configured Nmbrs SOAP URL."""
-    pytest.importorskip("portal.nmbrs.client")
-    responses = pytest.importorskip("responses")
+    import responses
+
     app.config["NMBRS_RETRY_BUDGET_SECONDS"] = 0  # "down" answers at once, without retries
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         mock.url = app.config["NMBRS_SOAP_URL"].rstrip("/") + "/DebtorService.asmx"
@@ -671,6 +671,8 @@ def test_connect_with_good_credentials_against_nmbrs(world, client_as, nmbrs_htt
     sent = nmbrs_http.calls[0].request.body
     sent = sent.decode() if isinstance(sent, bytes) else sent
     assert "salaris@vandijk.nl" in sent
+    # Environment_Get finds the sub-domain, so it cannot send one: the plain AuthHeader (§3.1).
+    assert "<AuthHeader " in sent and "AuthHeaderWithDomain" not in sent
 
 
 def test_connect_with_bad_credentials_against_nmbrs(world, client_as, nmbrs_http):

@@ -11,12 +11,17 @@ from flask import Blueprint, abort, current_app, redirect, request, url_for
 from flask_login import current_user
 from redis.exceptions import RedisError
 
-from jobs import enqueue
 from portal.authz import can_link_nmbrs_company, load_administration
 from portal.extensions import db
 from portal.models import ImportRun
 from portal.nmbrs.errors import NmbrsError, NmbrsUnavailable
-from portal.services import company_links, import_overview, import_progress, nmbrs_access
+from portal.services import (
+    company_links,
+    import_overview,
+    import_progress,
+    import_queue,
+    nmbrs_access,
+)
 from portal.services.import_guard import import_blocked_reason
 from portal.document_types import DOCUMENT_LABELS, TICKED_DOCUMENTS
 from portal.htmx import is_htmx, render
@@ -188,7 +193,7 @@ def _start(administration, kind, year, import_request):
                             selected_documents=set(DEFAULT_DOCUMENTS), message=blocked,
                             status=422)
     try:
-        import_run = enqueue.start_manual_import(administration.id, current_user, kind,
+        import_run = import_queue.start_manual_import(administration.id, current_user, kind,
                                                  import_request)
     except RedisError:
         if is_htmx():
@@ -197,7 +202,7 @@ def _start(administration, kind, year, import_request):
         return _import_page(administration, year, selected_runs=set(),
                             selected_documents=set(DEFAULT_DOCUMENTS), message=QUEUE_DOWN)
     if import_run is None:
-        active = enqueue.active_import(administration.id)
+        active = import_queue.active_import(administration.id)
         if is_htmx():
             return render("imports/progress.html", "imports/_progress.html",
                           administration=administration, message=already_running(active),
@@ -225,7 +230,7 @@ def _import_page(administration, year, selected_runs, selected_documents, errors
         nmbrs = {"runs_pending": True}
     work_costs, fiscal_wage_total = import_overview.work_costs(administration.id, year)
     active = [run for kind in import_overview.KIND_LABELS if kind != "automatic"
-              for run in [enqueue.active_import(administration.id, kind)] if run is not None]
+              for run in [import_queue.active_import(administration.id, kind)] if run is not None]
     response = render(
         "imports/import.html", "imports/_import_form.html", status,
         administration=administration, domain=administration.domain, year=year,

@@ -1,7 +1,7 @@
 """nmbrs rest: the API application (encrypted secrets) and one OAuth consent per domain
 
 Revision ID: e7a1nmbrsrest1
-Revises: e7a1security01
+Revises: e7a1engine003
 Create Date: 2026-11-30 05:10:07.298987
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'e7a1nmbrsrest1'
-down_revision = 'e7a1security01'
+down_revision = 'e7a1engine003'
 branch_labels = None
 depends_on = None
 

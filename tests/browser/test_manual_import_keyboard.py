@@ -80,7 +80,7 @@ def site(request, tmp_path, monkeypatch):
         with app.app_context():
             db.drop_all()
             db.create_all()
-            administration_id = _seed(real_job)
+            administration_id = _seed()
 
         def client_for(_administration, **_options):
             client = NmbrsClient.from_config({"NMBRS_SOAP_URL": sandbox_url},
@@ -113,7 +113,7 @@ def site(request, tmp_path, monkeypatch):
     redis.close()
 
 
-def _seed(with_settings: bool) -> int:
+def _seed() -> int:
     portal = Portal(name=demo_data.PORTAL_NAME, nmbrs_enabled=True)
     domain = Domain(portal=portal, name="bakkerij-de-vries")
     administration = Administration(domain=domain, name="Bakkerij De Vries B.V.",
@@ -121,14 +121,14 @@ def _seed(with_settings: bool) -> int:
     user = User(portal=portal, email=EMAIL, portal_role=PortalRole.ADMIN, password_hash=hashed())
     db.session.add_all([portal, domain, administration, user])
     db.session.flush()
-    if with_settings:
-        from portal.models import NmbrsSettings
+    # Both variants need a connected link: the import page shows no runs without one (issue 15).
+    from portal.models import NmbrsSettings
 
-        db.session.add(NmbrsSettings(
-            portal_id=portal.id, scope="portal", username=demo_data.SANDBOX_USERNAME,
-            token=demo_data.SANDBOX_TOKEN, subdomain=demo_data.SANDBOX_SUBDOMAIN,
-            import_payslips=True, import_journals=True, import_tax_assessments=True,
-            import_late_runs=False, first_day=1, last_day=31))
+    db.session.add(NmbrsSettings(
+        portal_id=portal.id, scope="portal", username=demo_data.SANDBOX_USERNAME,
+        token=demo_data.SANDBOX_TOKEN, subdomain=demo_data.SANDBOX_SUBDOMAIN,
+        import_payslips=True, import_journals=True, import_tax_assessments=True,
+        import_late_runs=False, first_day=1, last_day=31))
     db.session.commit()
     return administration.id
 

@@ -7,6 +7,7 @@ backstop for deaths the job cannot see (a killed worker, a timeout).
 import logging
 from datetime import date
 
+from flask import current_app
 from rq import get_current_job
 
 from jobs.queue import in_app_context
@@ -205,7 +206,7 @@ def _nmbrs_unreachable(import_run: ImportRun) -> None:
                                   [("Nmbrs settings", path("nmbrs_settings.index"))])
         db.session.commit()
         return
-    retries = len(current_app.config.get("IMPORT_RETRY_INTERVALS", [30, 120, 600]))
+    retries = len(current_app.config["IMPORT_RETRY_INTERVALS"])
     _raise_task(administration, Problem(
         cause="nmbrs.unreachable", title="Importing payroll documents failed: Nmbrs was not "
                                          "reachable.",

@@ -304,3 +304,15 @@ def test_an_outage_gives_one_task_listing_the_administrations_until_all_caught_u
     run_jobs(app)
     assert db.session.get(Task, task.id).status == TaskStatus.COMPLETED
     assert db.session.scalar(select(func.count(Task.id))) == 1
+
+
+def test_a_manual_import_while_nmbrs_is_down_fails_with_a_task_naming_the_retries(app, nmbrs):
+    """Found by ruff (F821): this path named `current_app` without importing it."""
+    nmbrs.down = True
+    bakkerij = administration(BAKKERIJ)
+    import_run = start_manual_import(bakkerij.id, None, "employees", {})
+    run_jobs(app)
+    assert db.session.get(ImportRun, import_run.id).status == ImportStatus.FAILED
+    task = db.session.scalar(select(Task).where(Task.administration_id == bakkerij.id))
+    assert task is not None and task.cause == "nmbrs.unreachable"
+    assert f"also after {len(app.config['IMPORT_RETRY_INTERVALS'])} retries" in task.message

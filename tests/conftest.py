@@ -1,6 +1,7 @@
 """Shared fixtures: the app on a fresh database, users for every role, signed-in clients."""
 
 import os
+from contextlib import contextmanager
 import re
 from dataclasses import dataclass
 
@@ -66,9 +67,10 @@ def make_app(tmp_path, **overrides):
     return create_app(config)
 
 
-@pytest.fixture
-def app(tmp_path):
-    app = make_app(tmp_path)
+@contextmanager
+def fresh_app(tmp_path, **overrides):
+    """The app on an empty schema, inside its app context; everything dropped afterwards."""
+    app = make_app(tmp_path, **overrides)
     with app.app_context():
         db.drop_all()
         db.create_all()
@@ -77,6 +79,12 @@ def app(tmp_path):
         db.drop_all()
         for engine in db.engines.values():
             engine.dispose()
+
+
+@pytest.fixture
+def app(tmp_path):
+    with fresh_app(tmp_path) as app:
+        yield app
 
 
 def hashed(password: str = PASSWORD) -> str:

@@ -7,21 +7,14 @@ import pytest
 
 from portal.extensions import db
 from portal.i18n import format_day, format_moment, format_money
-from tests.conftest import make_app
+from tests.conftest import fresh_app
 
 
 @pytest.fixture
 def app(tmp_path):
     """The app as installed: Dutch unless the user or the browser asks for English."""
-    app = make_app(tmp_path, BABEL_DEFAULT_LOCALE="nl")
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
+    with fresh_app(tmp_path, BABEL_DEFAULT_LOCALE="nl") as app:
         yield app
-        db.session.remove()
-        db.drop_all()
-        for engine in db.engines.values():
-            engine.dispose()
 
 
 def _formatted(app, language, function, value):

@@ -4,7 +4,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-import responses
 from responses import matchers
 
 from portal.nmbrs.rest.transport import DocumentNotReady

@@ -13,7 +13,7 @@ from portal.models._common import utcnow
 from portal.nmbrs.sandbox.rest_server import running_rest_sandbox
 from portal.services.nmbrs_consent_refresh import refresh_all_consents
 from portal import demo_data
-from tests.conftest import make_app, redis_url
+from tests.conftest import fresh_app, redis_url
 from tests.nmbrs_rest.rest_helpers import connect_domain
 
 
@@ -25,15 +25,8 @@ def sandbox():
 
 @pytest.fixture
 def app(tmp_path, sandbox):
-    app = make_app(tmp_path, NMBRS_IDENTITY_URL=sandbox.root, NMBRS_REST_URL=sandbox.root)
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
+    with fresh_app(tmp_path, NMBRS_IDENTITY_URL=sandbox.root, NMBRS_REST_URL=sandbox.root) as app:
         yield app
-        db.session.remove()
-        db.drop_all()
-        for engine in db.engines.values():
-            engine.dispose()
 
 
 @pytest.fixture

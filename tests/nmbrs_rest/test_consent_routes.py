@@ -7,7 +7,7 @@ import pytest
 import requests
 
 from portal.extensions import db
-from portal.models import Domain, NmbrsApiApplication, NmbrsConsent
+from portal.models import NmbrsApiApplication, NmbrsConsent
 from portal.nmbrs.sandbox.identity import (
     SANDBOX_CLIENT_ID,
     SANDBOX_CLIENT_SECRET,
@@ -15,7 +15,7 @@ from portal.nmbrs.sandbox.identity import (
 )
 from portal.nmbrs.sandbox.rest_server import RestOptions, running_rest_sandbox
 from portal import demo_data
-from tests.conftest import make_app
+from tests.conftest import fresh_app
 
 DEBTOR_1_DOMAIN = demo_data.DOMAINS[0].name  # debtor number "1" in the sandbox
 
@@ -28,15 +28,8 @@ def sandbox():
 
 @pytest.fixture
 def app(tmp_path, sandbox):
-    app = make_app(tmp_path, NMBRS_IDENTITY_URL=sandbox.root, NMBRS_REST_URL=sandbox.root)
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
+    with fresh_app(tmp_path, NMBRS_IDENTITY_URL=sandbox.root, NMBRS_REST_URL=sandbox.root) as app:
         yield app
-        db.session.remove()
-        db.drop_all()
-        for engine in db.engines.values():
-            engine.dispose()
 
 
 @pytest.fixture(autouse=True)

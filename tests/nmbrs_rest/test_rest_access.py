@@ -13,7 +13,7 @@ from portal.nmbrs.rest.errors import QuotaExceeded
 from portal.services.nmbrs_id_map import NotMigrated
 from portal.services.nmbrs_rest_access import ConsentPaused, client_for_domain
 from portal import demo_data
-from tests.conftest import make_app
+from tests.conftest import fresh_app
 from tests.nmbrs_rest.rest_helpers import connect_domain
 
 
@@ -25,15 +25,8 @@ def sandbox():
 
 @pytest.fixture
 def app(tmp_path, sandbox):
-    app = make_app(tmp_path, NMBRS_IDENTITY_URL=sandbox.root, NMBRS_REST_URL=sandbox.root)
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
+    with fresh_app(tmp_path, NMBRS_IDENTITY_URL=sandbox.root, NMBRS_REST_URL=sandbox.root) as app:
         yield app
-        db.session.remove()
-        db.drop_all()
-        for engine in db.engines.values():
-            engine.dispose()
 
 
 @pytest.fixture

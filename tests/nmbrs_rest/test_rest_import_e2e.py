@@ -24,7 +24,6 @@ from portal.models import (
     TaxAssessment,
 )
 from portal.nmbrs.sandbox.rest_server import RestOptions, running_rest_sandbox
-from portal import demo_data
 from tests.imports_helpers import administration, counts, linked_demo_app, run_jobs
 from tests.nmbrs_rest.rest_helpers import connect_domain
 

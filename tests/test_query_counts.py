@@ -107,3 +107,28 @@ def test_every_busy_page_runs_the_same_queries_at_5_and_50_administrations(world
     differing = {name: (counts[5][name], counts[50][name]) for name in paths
                  if counts[5][name] != counts[50][name]}
     assert not differing, f"queries at 5 vs 50 administrations: {differing}"
+
+
+def test_the_domains_list_counts_administrations_in_the_database(world, client_as):
+    """Each row shows its number of administrations, counted by one aggregate query: no
+    administration is loaded just to be counted."""
+    _grow(world, 3)
+    extra = Administration(domain=world.domain, name="Tweede B.V.", relation_code="9999")
+    db.session.add(extra)
+    db.session.commit()
+    expected = db.session.query(Administration).filter_by(domain_id=world.domain.id).count()
+    client = client_as(world.users["portal-admin"])
+    client.get("/")
+    statements = []
+
+    def record(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        page = client.get("/domains").get_data(as_text=True)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    row = page.split(f">{world.domain.name}</a>", 1)[1].split("</tr>", 1)[0]
+    assert f"<td>{expected}</td>" in row
+    assert not [s for s in statements if "administration.relation_code" in s]

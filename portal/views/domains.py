@@ -3,9 +3,8 @@
 from flask import Blueprint, abort, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
 from wtforms import BooleanField, SelectChoice, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -110,9 +109,13 @@ def index():
 
 
 def _render_index(form, status=200):
-    domains = db.session.scalars(
-        visible_domains_query().options(selectinload(Domain.administrations))
-    ).all()
+    administrations = (
+        select(func.count(Administration.id))
+        .where(Administration.domain_id == Domain.id)
+        .correlate(Domain)
+        .scalar_subquery()
+    )
+    domains = db.session.execute(visible_domains_query().add_columns(administrations)).all()
     return render("domains/index.html", "domains/_create_form.html", status,
                   domains=domains, form=form, may_create=current_user.has_portal_role)
 

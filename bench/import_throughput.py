@@ -168,13 +168,14 @@ def run_manual(administration_ids, companies, year: int, month: int) -> float:
 
 
 def run_concurrent(administration_ids, day, workers: int, env: dict, fork: bool) -> float:
+    log = open(env["BENCH_WORKER_LOG"], "a") if env.get("BENCH_WORKER_LOG") else subprocess.DEVNULL
     for administration_id in administration_ids:
         start_automatic_import(administration_id, day)
     started = time.perf_counter()
     processes = [subprocess.Popen(
         [sys.executable, "-m", "flask", "--app", "app", "worker", "--burst", "--no-scheduler",
          "--fork" if fork else "--no-fork"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log)
         for _ in range(workers)]
     for process in processes:
         process.wait()
@@ -274,6 +275,8 @@ def run_phases(args, sandbox, env, domains) -> dict:
     results["manual"] = (seconds, counter, minimum)
     results["not succeeded"] = db.session.scalar(select(func.count(ImportRun.id)).where(
         ImportRun.status != ImportStatus.SUCCEEDED))
+    results["errors"] = Counter((error or status.value)[:160] for status, error in db.session.execute(
+        select(ImportRun.status, ImportRun.error).where(ImportRun.status != ImportStatus.SUCCEEDED)))
     return results
 
 
@@ -311,6 +314,7 @@ def report(args, results) -> list[str]:
              f"workers, {results['sample']} one call at a time and by hand); sandbox latency "
              f"{args.latency * 1000:.0f} ms; ceiling {args.ceiling} calls/s",
              f"imports not succeeded: {results['not succeeded']}"]
+    lines += [f"  {count} × {error}" for error, count in results["errors"].most_common(5)]
     lines += [f"{what}: {value} (target {target})" for what, value, target in
               ratios(args, results)]
     for phase in ("first month", "second month", "manual"):

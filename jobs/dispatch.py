@@ -1,10 +1,9 @@
 """The daily dispatcher: queue one import per administration that is due today, and tidy the
 task inbox."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 from rq.exceptions import DuplicateJobError
 from sqlalchemy import select
@@ -13,6 +12,7 @@ from jobs.enqueue import start_automatic_import
 from jobs.queue import get_queue
 from portal.extensions import db
 from portal.models import Portal
+from portal.services.dispatch_time import dispatch_moment, local_today, next_dispatch_day
 from portal.services.effective_settings import effective_settings_for_all
 from portal.services.tasks import complete_stale_tasks
 
@@ -29,7 +29,7 @@ def due_administrations(today: date) -> list[int]:
 
 def dispatch_daily_imports(day: str | None = None) -> int:
     """Queue today's imports and schedule tomorrow's dispatch; returns how many were queued."""
-    today = date.fromisoformat(day) if day else date.today()
+    today = date.fromisoformat(day) if day else local_today()
     # First tomorrow's dispatch: should anything below fail, the days after still run.
     schedule_dispatch(today + timedelta(days=1))
     queued = sum(1 for administration_id in due_administrations(today)
@@ -39,13 +39,10 @@ def dispatch_daily_imports(day: str | None = None) -> int:
     return queued
 
 
-def dispatch_time() -> time:
-    return time.fromisoformat(current_app.config["IMPORT_DISPATCH_TIME"])
-
-
 def schedule_dispatch(day: date) -> None:
-    """Put the dispatcher of `day` in RQ's scheduler (once: the job id is the date)."""
-    when = datetime.combine(day, dispatch_time())
+    """Put the dispatcher of `day` in RQ's scheduler (once: the job id is the date), at
+    IMPORT_DISPATCH_TIME in Europe/Amsterdam (an aware time: the server's zone does not matter)."""
+    when = dispatch_moment(day)
     try:
         get_queue("default").enqueue_at(when, dispatch_daily_imports, day.isoformat(),
                                         job_id=f"dispatch-{day:%Y%m%d}", unique=True)
@@ -54,10 +51,10 @@ def schedule_dispatch(day: date) -> None:
 
 
 def ensure_dispatch_scheduled(now: datetime | None = None) -> None:
-    """Called when a worker starts: the next dispatch is always in the schedule."""
-    now = now or datetime.now()
-    day = now.date() if now.time() < dispatch_time() else now.date() + timedelta(days=1)
-    schedule_dispatch(day)
+    """Called when a worker starts: the next dispatch is always in the schedule.
+
+    `now` is UTC (naive or aware); default the current time."""
+    schedule_dispatch(next_dispatch_day(now))
 
 
 @click.command("dispatch-imports")

@@ -241,3 +241,24 @@ def test_the_dashboard_in_dutch(busy, client_as):
     assert "1 loonjournaalpost, 3 loonstroken" in page
     assert "Kies het Nmbrs-bedrijf voor Bakkerij De Vries B.V." in page
     assert "door admin@example.nl op 02-11-2026 09:30" in page
+
+
+def test_the_next_round_is_at_the_dispatch_time_in_amsterdam_whatever_the_server_zone(
+        world, app, client_as, monkeypatch):
+    import time as system_time
+
+    from portal.services.dispatch_time import next_dispatch
+
+    # The server runs in UTC (or anywhere else): 06:00 still means 06:00 in Amsterdam.
+    monkeypatch.setenv("TZ", "America/New_York")
+    system_time.tzset()
+    try:
+        assert next_dispatch(datetime(2026, 11, 30, 4, 59)) == datetime(2026, 11, 30, 5, 0)
+        assert next_dispatch(datetime(2026, 11, 30, 5, 0)) == datetime(2026, 12, 1, 5, 0)
+        assert next_dispatch(datetime(2026, 6, 30, 12, 0)) == datetime(2026, 7, 1, 4, 0)  # DST
+        page = _page(client_as, world.users["portal-admin"])
+    finally:
+        monkeypatch.delenv("TZ")
+        system_time.tzset()
+    assert "Next round: " in page
+    assert page.split('id="dashboard-next-round">')[1].split("</p>")[0].endswith(" 06:00.")

@@ -328,7 +328,7 @@ def test_last_import_summary_on_the_settings_screen(app):
 
 
 def test_the_next_dispatch_is_always_in_the_schedule(app):
-    from datetime import datetime
+    from datetime import UTC, datetime
 
     from redis import Redis
     from rq.registry import ScheduledJobRegistry
@@ -338,12 +338,16 @@ def test_the_next_dispatch_is_always_in_the_schedule(app):
 
     registry = ScheduledJobRegistry(queue=get_queue("default", Redis.from_url(
         app.config["REDIS_URL"])))
-    ensure_dispatch_scheduled(datetime(2026, 5, 20, 5, 0))  # before 06:00: today's
-    ensure_dispatch_scheduled(datetime(2026, 5, 20, 5, 30))  # a second worker starts
+    # Times in UTC; Amsterdam is UTC+2 in May: 03:00 UTC is 05:00 there, before 06:00.
+    ensure_dispatch_scheduled(datetime(2026, 5, 20, 3, 0))  # before 06:00: today's
+    ensure_dispatch_scheduled(datetime(2026, 5, 20, 3, 30))  # a second worker starts
     assert registry.get_job_ids() == ["dispatch-20260520"]
+    # At 06:00 Amsterdam time, i.e. 04:00 UTC, whatever the server's own time zone.
+    assert registry.get_scheduled_time("dispatch-20260520") == datetime(
+        2026, 5, 20, 4, 0, tzinfo=UTC)
     dispatch_daily_imports("2026-05-20")
     assert "dispatch-20260521" in registry.get_job_ids()
-    ensure_dispatch_scheduled(datetime(2026, 5, 21, 7, 0))  # after 06:00: tomorrow's
+    ensure_dispatch_scheduled(datetime(2026, 5, 21, 4, 30))  # 06:30 there: tomorrow's
     assert "dispatch-20260522" in registry.get_job_ids()
 
 

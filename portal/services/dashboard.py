@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import and_, func, literal, or_, select, union_all
 
 from portal.extensions import db
@@ -31,6 +30,7 @@ from portal.models import (
 )
 from portal.models.nmbrs_link import PORTAL_SCOPE
 from portal.models.structure import Administration
+from portal.services.dispatch_time import next_dispatch
 from portal.services.task_causes import cause_family
 
 LIST_LIMIT = 20  # rows per list; the rest is a count with a link
@@ -216,17 +216,9 @@ def _month_start(now_utc: datetime) -> datetime:
 
 
 def _next_round(now_utc: datetime) -> datetime:
-    """The next time the dispatcher queues the automatic imports, as naive UTC.
-
-    IMPORT_DISPATCH_TIME is the server's local time (jobs/dispatch.py)."""
-    hour, minute = (int(part) for part in
-                    current_app.config["IMPORT_DISPATCH_TIME"].split(":")[:2])
-    local_now = now_utc.replace(tzinfo=UTC).astimezone()
-    candidate = local_now.replace(hour=hour, minute=minute, second=0, microsecond=0)
-    if candidate <= local_now:
-        candidate = (local_now + timedelta(days=1)).replace(hour=hour, minute=minute, second=0,
-                                                             microsecond=0)
-    return candidate.astimezone(UTC).replace(tzinfo=None)
+    """The next time the dispatcher queues the automatic imports, as naive UTC
+    (IMPORT_DISPATCH_TIME is Amsterdam time: services/dispatch_time.py)."""
+    return next_dispatch(now_utc)
 
 
 # -- tasks, unlinked administrations, documents -------------------------------------------

@@ -20,9 +20,17 @@ from portal.nmbrs.rest.errors import ConsentRejected
 from portal.services import effective_settings as settings_service
 from portal.services import catch_up, document_changes, nmbrs_access, outages, tasks
 from portal.services.import_progress import Progress
-from portal.services.importer import AdministrationImporter, ImportStopped, Problem, nmbrs_problem
+from portal.services.importer import (
+    IMPORT_FAILED,
+    AdministrationImporter,
+    ImportStopped,
+    Problem,
+    about_administration,
+    nmbrs_problem,
+)
 from portal.services.nmbrs_directory import Directory, round_key
 from portal.services.nmbrs_rest_access import rest_importer_for
+from portal.stored_text import N_, english, text
 
 log = logging.getLogger(__name__)
 
@@ -83,8 +91,8 @@ def _perform(import_run_id: int, work, round_name: str, require_auto: bool = Tru
     _mark_running(import_run)
     settings = settings_service.effective_settings(administration)
     if not settings.connected or (require_auto and settings.paused):
-        return _finish(import_run, ImportStatus.FAILED,
-                       error="The Nmbrs link is not connected or its credentials were rejected.")
+        return _finish(import_run, ImportStatus.FAILED, error=text(N_(
+            "The Nmbrs link is not connected or its credentials were rejected.")))
     try:
         importer = _importer_for(administration, settings, import_run, round_name)
         work(importer, settings)
@@ -95,22 +103,22 @@ def _perform(import_run_id: int, work, round_name: str, require_auto: bool = Tru
     except ConsentRejected as error:  # REST: the domain's consent, not the SOAP credentials
         db.session.rollback()
         _raise_task(administration, nmbrs_problem(error, administration), import_run.id)
-        return _finish(import_run, ImportStatus.FAILED, error=str(error))
+        return _finish(import_run, ImportStatus.FAILED, error=error.text)
     except InvalidCredentials as error:
         db.session.rollback()
         settings_service.mark_credentials_rejected(settings.credentials_id)
         _raise_credentials_task(administration, settings, error, import_run.id)
-        return _finish(import_run, ImportStatus.FAILED, error=str(error))
+        return _finish(import_run, ImportStatus.FAILED, error=error.text)
     except NmbrsError as error:
         db.session.rollback()
         if error.transient and _retries_left():
-            _requeued(import_run, str(error))
+            _requeued(import_run, error.text)
             raise  # RQ retries it with backoff
         if error.transient:
             _nmbrs_unreachable(import_run)
         else:
             _raise_task(administration, nmbrs_problem(error, administration), import_run.id)
-        _finish(import_run, ImportStatus.FAILED, error=str(error))
+        _finish(import_run, ImportStatus.FAILED, error=error.text)
         if error.transient:
             raise  # loud in RQ's failed registry too
         return {"failed": str(error)}
@@ -144,7 +152,7 @@ def _succeeded(import_run: ImportRun, importer: AdministrationImporter, settings
     summary = importer.total_summary()
     status = ImportStatus.SUCCEEDED
     _finish(import_run, status, summary=summary,
-            error="; ".join(p.message for p in importer.result.problems) or None)
+            error=[problem.message for problem in importer.result.problems] or None)
     return summary
 
 
@@ -159,10 +167,17 @@ def _mark_running(import_run: ImportRun) -> None:
     db.session.commit()
 
 
-def _requeued(import_run: ImportRun, reason: str) -> None:
+def _requeued(import_run: ImportRun, reason: dict) -> None:
     import_run.status = ImportStatus.QUEUED
-    import_run.error = f"Retrying: {reason}"
+    _set_error(import_run, text(N_("Retrying: %(reason)s"), reason=reason))
     db.session.commit()
+
+
+def _set_error(import_run: ImportRun, error) -> None:
+    """`error`: a stored text, a list of them, or None. Kept in English too (`error`)."""
+    texts = None if error is None else (error if isinstance(error, list) else [error])
+    import_run.error_texts = texts
+    import_run.error = english(texts) if texts else None
 
 
 def _finish(import_run: ImportRun, status: ImportStatus, summary=None, error=None) -> dict:
@@ -170,7 +185,7 @@ def _finish(import_run: ImportRun, status: ImportStatus, summary=None, error=Non
     import_run.finished_at = utcnow()
     if summary is not None:
         import_run.summary = summary
-    import_run.error = error
+    _set_error(import_run, error)
     db.session.commit()
     log.info("import %s of administration %s: %s", import_run.id, import_run.administration_id,
              status.value)
@@ -183,14 +198,17 @@ def _retries_left() -> bool:
 
 
 def _raise_task(administration: Administration, problem: Problem, import_run_id: int) -> None:
+    """The problem's task, with a link to the import that hit it. A document changed in Nmbrs
+    is no failure of the import: its task links to where the new version is accepted."""
     from portal.services.links import path
 
-    failed_import = ("The failed import", path("documents.history",
-                                               administration_id=administration.id)
-                     + f"#import-{import_run_id}")
+    links = list(problem.links)
+    if not document_changes.is_change_cause(problem.cause):
+        links.append((N_("The failed import"),
+                      path("documents.history", administration_id=administration.id)
+                      + f"#import-{import_run_id}"))
     tasks.raise_task(administration, cause=problem.cause, title=problem.title,
-                     message=problem.message, links=[*problem.links, failed_import],
-                     import_run_id=import_run_id)
+                     message=problem.message, links=links, import_run_id=import_run_id)
     db.session.commit()
 
 
@@ -203,18 +221,19 @@ def _nmbrs_unreachable(import_run: ImportRun) -> None:
     if import_run.automatic:
         day = date.fromisoformat(import_run.request["day"])
         outages.nmbrs_unreachable(administration, day, import_run.id,
-                                  [("Nmbrs settings", path("nmbrs_settings.index"))])
+                                  [(N_("Nmbrs settings"), path("nmbrs_settings.index"))])
         db.session.commit()
         return
     retries = len(current_app.config["IMPORT_RETRY_INTERVALS"])
     _raise_task(administration, Problem(
-        cause="nmbrs.unreachable", title="Importing payroll documents failed: Nmbrs was not "
-                                         "reachable.",
-        message=(f'Administration: "{administration.name}". Nmbrs did not answer (not reachable '
-                 f"or too slow), also after {retries} retries, so nothing more was imported. "
-                 "Start the import again later; if it persists, check the Nmbrs status page."),
-        links=(("Import from Nmbrs", path("imports.import_page",
-                                           administration_id=administration.id)),)),
+        cause="nmbrs.unreachable",
+        title=text(N_("Importing payroll documents failed: Nmbrs was not reachable.")),
+        message=about_administration(administration, text(N_(
+            "Nmbrs did not answer (not reachable or too slow), also after %(retries)s retries, "
+            "so nothing more was imported. Start the import again later; if it persists, check "
+            "the Nmbrs status page."), retries=retries)),
+        links=((N_("Import from Nmbrs"), path("imports.import_page",
+                                              administration_id=administration.id)),)),
         import_run.id)
 
 
@@ -230,9 +249,9 @@ def _raise_credentials_task(administration, settings, error, import_run_id) -> N
     affected = [db.session.get(Administration, i) for i in affected_ids] or [administration]
     problem = Problem(
         cause=f"credentials.invalid:{settings.credentials_id}",
-        title="Nmbrs refused the credentials; automatic imports are paused.",
+        title=text(N_("Nmbrs refused the credentials; automatic imports are paused.")),
         message=outages.credentials_rejected_message(settings, administration, error, affected),
-        links=(("Nmbrs settings", path("nmbrs_settings.index")),),
+        links=((N_("Nmbrs settings"), path("nmbrs_settings.index")),),
     )
     target = administration if scope == "administration" else None
     tasks.raise_task(target, portal=administration.domain.portal, cause=problem.cause,
@@ -250,9 +269,11 @@ def import_job_failed(job, connection, exc_type, exc_value, traceback) -> None:
     import_run = db.session.get(ImportRun, import_run_id) if import_run_id else None
     if import_run is None or import_run.status.finished:
         return
-    reason = f"The import stopped unexpectedly ({exc_type.__name__ if exc_type else 'unknown'})."
+    reason = text(N_("The import stopped unexpectedly (%(cause)s)."),
+                  cause=exc_type.__name__ if exc_type else "unknown")
     _raise_task(import_run.administration, Problem(
-        cause="import.died", title="Importing payroll documents failed.",
-        message=f'Administration: "{import_run.administration.name}". {reason} Start the '
-                "import again from the administration's page."), import_run.id)
+        cause="import.died", title=text(IMPORT_FAILED),
+        message=about_administration(import_run.administration, text(N_(
+            "%(reason)s Start the import again from the administration's page."),
+            reason=reason))), import_run.id)
     _finish(import_run, ImportStatus.FAILED, error=reason)

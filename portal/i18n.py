@@ -54,6 +54,14 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["current_language"] = current_language
     app.jinja_env.globals["period_label"] = local_period_label
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
+    app.jinja_env.globals["shown_text"] = _shown_text
+
+
+def _shown_text(value, fallback: str = "") -> str:
+    """A text a job stored (portal/stored_text.py), in the reader's language."""
+    from portal.stored_text import render
+
+    return render(value, fallback)
 
 
 def current_language() -> str:

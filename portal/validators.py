@@ -14,6 +14,7 @@ input reaches the database or a template that could give a 500 or display spoofe
 
 import unicodedata
 
+from flask_babel import lazy_gettext as _l
 from werkzeug.routing import IntegerConverter
 from werkzeug.routing import ValidationError as RoutingValidationError
 from wtforms.validators import ValidationError
@@ -23,9 +24,9 @@ MAX_ID = 2**31 - 1
 MAX_PAGE = 100_000
 MAX_ID_DIGITS = len(str(MAX_ID))
 
-TEXT_MESSAGE = ("Remove the invisible control or text-direction characters (for example a line "
-                "break, tab or right-to-left mark); they are not allowed here.")
-RELATION_CODE_MESSAGE = "Enter the relation code as a whole number, for example 1."
+TEXT_MESSAGE = _l("Remove the invisible control or text-direction characters (for example a "
+                  "line break, tab or right-to-left mark); they are not allowed here.")
+RELATION_CODE_MESSAGE = _l("Enter the relation code as a whole number, for example 1.")
 RELATION_CODE_MAX = 999_999_999
 
 # Bidirectional formatting characters (Trojan Source, CVE-2021-42574) and the invisible marks.

@@ -149,6 +149,45 @@ def test_an_employee_found_by_bsn_is_updated_not_duplicated(app):
     assert db.session.get(Employee, jan.id).name == "Jan de Vries"
 
 
+def test_a_task_a_job_made_reads_in_the_language_of_its_reader(app):
+    """The job has no reader: it stores the message id and its parameters, and each page
+    shows them in the language of the user who reads it (Settings → Language)."""
+    from html import unescape
+
+    from portal.models import PortalRole, User
+    from tests.conftest import Client
+
+    bakkerij = administration(BAKKERIJ)
+    bakkerij.name = "Bakkerij De Vries Holding B.V."
+    db.session.commit()
+    import_run = automatic_import(app, "Bakkerij De Vries Holding B.V.")
+    task = db.session.scalar(select(Task))
+    user = db.session.scalar(select(User).where(User.portal_role == PortalRole.ADMIN))
+    client = Client(app).sign_in(user)
+
+    def page(locale, path):
+        user.locale = locale
+        db.session.commit()
+        return unescape(client.get(path).get_data(as_text=True))
+
+    dutch = page("nl", f"/tasks/{task.id}")
+    assert "Geen Nmbrs-bedrijf gevonden voor Bakkerij De Vries Holding B.V." in dutch
+    assert 'Administratie: "Bakkerij De Vries Holding B.V.". Debiteur "' in dutch
+    assert "kies het Nmbrs-bedrijf op de pagina van de administratie." in dutch
+    assert ">De mislukte import</a>" in dutch
+    assert "The failed import" not in dutch and "Administration:" not in dutch
+    english = page("en", f"/tasks/{task.id}")
+    assert "No Nmbrs company found for Bakkerij De Vries Holding B.V." in english
+    assert 'Administration: "Bakkerij De Vries Holding B.V.". Debtor "' in english
+    assert ">The failed import</a>" in english
+    # The import history says why the import failed, in the reader's language too.
+    history = f"/administrations/{bakkerij.id}/imports"
+    assert "heeft geen Nmbrs-bedrijf met de naam" in page("nl", history)
+    assert "mislukt" in page("nl", history)
+    assert "has no Nmbrs company named" in page("en", history)
+    assert import_run.error.startswith('Administration: "Bakkerij De Vries Holding B.V.". Debtor')
+
+
 def test_a_mismatched_company_gives_a_task(app):
     bakkerij = administration(BAKKERIJ)
     bakkerij.name = "Bakkerij De Vries Holding B.V."

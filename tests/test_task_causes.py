@@ -60,3 +60,55 @@ def test_the_task_page_groups_by_cause_and_filters_on_one(world, client_as):
     only = client.get("/tasks?assigned=all&cause=payslip.unknown-employee").get_data(as_text=True)
     assert "2 tasks" in only and "No Nmbrs company found for" not in only
     assert 'id="task-cause-all"' in only
+
+
+def test_a_task_stored_in_english_before_still_reads(world, client_as):
+    """Rows stored before texts were stored translatable show their English words."""
+    task = raise_task(world.administration, cause="something.else", title="An old title.",
+                      message="An old English message.", links=[("The failed import", "/x")])
+    task.texts = None
+    db.session.commit()
+    world.users["portal-admin"].locale = "nl"
+    db.session.commit()
+    page = client_as(world.users["portal-admin"]).get(f"/tasks/{task.id}").get_data(
+        as_text=True)
+    assert "An old title." in page and "An old English message." in page
+    assert ">De mislukte import</a>" in page  # a label that is a known text is translated
+
+
+def test_stored_texts_format_periods_days_and_amounts_per_language(world, client_as):
+    from datetime import date
+    from decimal import Decimal
+    from html import unescape
+
+    from portal.stored_text import N_, day, money, period, text
+
+    task = raise_task(world.administration, cause="journal.unbalanced:9",
+                      title=text(N_("Importing the payroll journal entry failed.")),
+                      message=text(N_('Administration: "%(administration)s". Run: "%(run)s". '
+                                      "%(what)s"), administration="Bakkerij De Vries B.V.",
+                                   run=period(2026, 5), what=text(N_(
+                                       "Debit %(debit)s and credit %(credit)s differ, so the "
+                                       "entry was not booked. Correct the run's journal in "
+                                       "Nmbrs and import it again."),
+                                       debit=money(Decimal("1234.56")),
+                                       credit=money(Decimal("1234.50")))))
+    catch_up = raise_task(world.administration, cause="x.y", title="t", message=text(N_(
+        "Its consent expires on %(day)s; Nmbrs does not extend it. Reconnect the domain "
+        "before then, or its imports stop."), day=day(date(2026, 11, 30))))
+    db.session.commit()
+    # Stored in English too (for the audit log and any reader without a language).
+    assert task.message.startswith('Administration: "Bakkerij De Vries B.V.". Run: "May 2026". '
+                                   "Debit €1,234.56 and credit €1,234.50 differ")
+    user = world.users["portal-admin"]
+    client = client_as(user)
+    user.locale = "nl"
+    db.session.commit()
+    dutch = unescape(client.get(f"/tasks/{task.id}").get_data(as_text=True))
+    assert ('Administratie: "Bakkerij De Vries B.V.". Verloning: "mei 2026". Debet '
+            "€\xa01.234,56 en credit €\xa01.234,50 verschillen") in dutch
+    assert "30-11-2026" in client.get(f"/tasks/{catch_up.id}").get_data(as_text=True)
+    user.locale = "en"
+    db.session.commit()
+    english = unescape(client.get(f"/tasks/{task.id}").get_data(as_text=True))
+    assert 'Run: "May 2026". Debit €1,234.56 and credit €1,234.50 differ' in english

@@ -1,6 +1,7 @@
 """Every text of the interface is translatable and translated: a template with literal text, or a
 marked text without a Dutch translation, fails here."""
 
+import ast
 from pathlib import Path
 
 import pytest
@@ -58,3 +59,108 @@ def test_every_marked_text_has_a_dutch_translation():
     missing = sorted({text for text in _marked_messages() if text} - translated)
     assert not missing, (f"{len(missing)} texts have no Dutch translation (run `make "
                          f"translations` and translate them in {CATALOGUE.name}): {missing[:20]}")
+
+
+# -- texts made in Python -------------------------------------------------------------------
+
+# A call whose first argument is shown to the user, and the keyword arguments that are.
+SHOWN_FIRST_ARGUMENT = {"flash", "ValidationError", "saved", "TaskError", "ConsentProblem",
+                        "NmbrsLinkError", "StructureError", "AccountError", "PasswordError",
+                        "CredentialsRejected", "NothingToAccept", "CompanyTaken"}
+SHOWN_KEYWORDS = {"message", "title", "field_error", "error", "flashed"}
+# Calls whose keyword `message`/`error`... is no text for users (logging and the like).
+NOT_SHOWN_CALLS = {"info", "warning", "error", "exception", "debug", "echo", "secho", "option",
+                   "argument", "command", "group", "record", "get", "pop"}
+# WTForms validators: their message is shown on the field (the argument at this position, or
+# message=).
+VALIDATOR_MESSAGE_POSITION = {"DataRequired": 0, "InputRequired": 0, "Email": 0, "URL": 1,
+                              "EqualTo": 1, "Length": 2, "NumberRange": 2, "Regexp": 2,
+                              "AnyOf": 1, "NoneOf": 1, "Optional": 0}
+GETTEXT_CALLS = {"_", "gettext", "ngettext", "_l", "lazy_gettext", "lazy_ngettext", "N_", "text"}
+PYTHON_SOURCES = sorted(p for p in [*(ROOT / "portal").rglob("*.py"), *(ROOT / "jobs").rglob("*.py")]
+                        if "sandbox" not in p.parts)
+
+
+def _is_words(node) -> bool:
+    """A plain string literal or f-string with letters: text nobody translates."""
+    import re
+
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return bool(re.search(r"[A-Za-z]{2,}", node.value))
+    if isinstance(node, ast.JoinedStr):
+        return any(_is_words(part) for part in node.values if isinstance(part, ast.Constant))
+    if isinstance(node, ast.IfExp):
+        return _is_words(node.body) or _is_words(node.orelse)
+    if isinstance(node, ast.BinOp):
+        return _is_words(node.left) or _is_words(node.right)
+    return False
+
+
+def _name(func) -> str:
+    return func.id if isinstance(func, ast.Name) else (
+        func.attr if isinstance(func, ast.Attribute) else "")
+
+
+def untranslated_python_texts(source: str) -> list[str]:
+    """Texts in Python that reach a user without gettext: the first argument of flash(),
+    ValidationError(), saved() and the service errors shown on pages, a validator's message,
+    a task's or problem's title and message, a field's label or description; a module constant
+    named ..._MESSAGE."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Assign) and _is_words(node.value) and any(
+                isinstance(target, ast.Name) and target.id.endswith("MESSAGE")
+                for target in node.targets):
+            found.append(f"line {node.lineno}: {ast.unparse(node)[:80]}")
+        if not isinstance(node, ast.Call):
+            continue
+        name = _name(node.func)
+        if name in GETTEXT_CALLS:
+            continue
+        arguments = []
+        if name in SHOWN_FIRST_ARGUMENT and node.args:
+            arguments.append(node.args[0])
+        position = VALIDATOR_MESSAGE_POSITION.get(name)
+        if position is not None and len(node.args) > position:
+            arguments.append(node.args[position])
+        if name in {"Problem", "_problem"}:  # (cause, title, message, links)
+            arguments += node.args[1:3]
+        if name.endswith("Field"):  # a form field's label and description
+            arguments += node.args[:1] + [kw.value for kw in node.keywords
+                                          if kw.arg in {"label", "description"}]
+        if name not in NOT_SHOWN_CALLS:
+            arguments += [kw.value for kw in node.keywords if kw.arg in SHOWN_KEYWORDS]
+        found += [f"line {argument.lineno}: {name}({ast.unparse(argument)[:80]})"
+                  for argument in arguments if _is_words(argument)]
+    return found
+
+
+
+@pytest.mark.parametrize("source", PYTHON_SOURCES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_python_shows_no_untranslated_text(source):
+    found = untranslated_python_texts(source.read_text(encoding="utf-8"))
+    assert not found, (
+        f"{source.relative_to(ROOT)} shows text that is not marked for translation: {found}. "
+        "Use gettext/_l, or for a text a job stores portal.stored_text.text(N_(\"...\"), ...).")
+
+
+def test_the_python_checker_finds_literal_text():
+    assert untranslated_python_texts('flash("Saved.")') == ['line 1: flash(\'Saved.\')']
+    assert untranslated_python_texts('flash(f"User {email} created.")')
+    assert untranslated_python_texts('raise ValidationError("Enter the API token.")')
+    assert untranslated_python_texts('DataRequired("Enter the client id.")')
+    assert untranslated_python_texts('StringField("Client id")')
+    assert untranslated_python_texts('raise_task(a, cause="x", title="Failed.", message="m m")')
+    assert untranslated_python_texts('Problem("c", "Import failed.", f"Administration {n}.")')
+    assert untranslated_python_texts('TEXT_MESSAGE = "Remove the characters."')
+    assert untranslated_python_texts('saved("Settings saved." if changed else _("No."), url)')
+    assert untranslated_python_texts('flash(_("Saved."))') == []
+    assert untranslated_python_texts('raise ValidationError(_l("Enter it."))') == []
+    assert untranslated_python_texts(
+        'raise_task(a, cause="x", title=text(N_("Failed.")), message=text(N_("m %(x)s"), x=1))'
+    ) == []
+    assert untranslated_python_texts('log.error("Nmbrs failed: %s", error)') == []
+    assert untranslated_python_texts('flash(message)') == []
+    assert untranslated_python_texts('EqualTo("new_password", _l("They differ."))') == []
+    assert untranslated_python_texts('EqualTo("new_password", "They differ.")')
+    assert untranslated_python_texts('Problem(f"journal.unbalanced:{run.id}", t, m)') == []

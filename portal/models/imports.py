@@ -56,6 +56,14 @@ class ImportStatus(enum.StrEnum):
     def finished(self) -> bool:
         return self in (ImportStatus.SUCCEEDED, ImportStatus.FAILED)
 
+    @property
+    def label(self) -> str:
+        """"succeeded" / "geslaagd": the status in the reader's language."""
+        from flask_babel import gettext
+
+        return {"queued": gettext("queued"), "running": gettext("running"),
+                "succeeded": gettext("succeeded"), "failed": gettext("failed")}[self.value]
+
 
 ACTIVE_STATUSES = (ImportStatus.QUEUED.value, ImportStatus.RUNNING.value)
 
@@ -85,7 +93,9 @@ class ImportRun(db.Model):
     documents_done: Mapped[int] = mapped_column(default=0)
     # What happened: {"journal": 2, "payslip": 6, "employees_created": 1, ...}
     summary: Mapped[dict] = mapped_column(JSON, default=dict)
-    error: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)  # in English (also for rows stored before)
+    # The same as stored texts (portal/stored_text.py), shown in the reader's language.
+    error_texts: Mapped[list | None] = mapped_column(JSON)
     job_id: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # When the first attempt started; a re-run (killed worker, retry) keeps it.
@@ -100,6 +110,14 @@ class ImportRun(db.Model):
     @property
     def automatic(self) -> bool:
         return self.kind == "automatic"
+
+    @property
+    def shown_error(self) -> str:
+        """The error in the reader's language (the stored English for rows stored before)."""
+        from portal.stored_text import render
+
+        return render(self.error_texts, self.error or "") if self.error_texts else (
+            render(self.error) if self.error else "")
 
 
 class AutomaticImportState(db.Model):

@@ -3,6 +3,7 @@
 import re
 from datetime import datetime
 
+from flask_babel import gettext
 from sqlalchemy import ForeignKey, String, UniqueConstraint, or_, select
 from sqlalchemy import false as sa_false
 from sqlalchemy.ext.hybrid import hybrid_property
@@ -56,11 +57,12 @@ class Domain(db.Model):
     def name_problem(name: str) -> str | None:
         """Why `name` cannot be a domain name, or None when it can."""
         if not name:
-            return "Enter a domain name."
+            return gettext("Enter a domain name.")
         if len(name) > DOMAIN_NAME_MAX_LENGTH:
-            return f"A domain name has at most {DOMAIN_NAME_MAX_LENGTH} characters."
+            return gettext("A domain name has at most %(count)s characters.",
+                           count=DOMAIN_NAME_MAX_LENGTH)
         if not DOMAIN_NAME_PATTERN.fullmatch(name):
-            return (
+            return gettext(
                 "Use only lowercase letters, digits and dashes, "
                 "not starting or ending with a dash (for example bakkerij-de-vries)."
             )

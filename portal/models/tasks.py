@@ -1,6 +1,7 @@
 """The task inbox: error notifications raised by the imports, handled by portal users."""
 
 import enum
+import json
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -11,6 +12,7 @@ from portal.extensions import db
 from portal.models._common import utcnow
 from portal.models.accounts import User
 from portal.models.structure import Administration, Portal
+from portal.stored_text import render
 
 
 class TaskStatus(enum.StrEnum):
@@ -45,8 +47,12 @@ class Task(db.Model):
     )
     cause: Mapped[str] = mapped_column(String(200))
     dedupe_key: Mapped[str] = mapped_column(String(220))
+    # The English title and message (also the text shown for rows stored before `texts`).
     title: Mapped[str] = mapped_column(String(200))
     message: Mapped[str] = mapped_column(Text)
+    # {"title": stored text, "message": stored text} (portal/stored_text.py): shown in the
+    # reader's language.
+    texts: Mapped[dict | None] = mapped_column(JSON)
     # [[label, url], ...]: where the user fixes the problem.
     links: Mapped[list] = mapped_column(JSON, default=list)
     # The import run that last hit the problem (no foreign key: the runs table is another issue's).
@@ -80,8 +86,26 @@ class Task(db.Model):
         return self.assignee.email if self.assignee else str(_l("Portal administrators"))
 
     @property
+    def shown_message(self) -> str:
+        """The message in the reader's language (the stored English for rows stored before)."""
+        return render((self.texts or {}).get("message"), self.message)
+
+    @property
+    def shown_completed_reason(self) -> str:
+        """Why it was completed, in the reader's language (a stored text as JSON, or an English
+        message id)."""
+        reason = self.completed_reason or ""
+        if reason.startswith("{"):
+            try:
+                return render(json.loads(reason))
+            except ValueError:
+                pass
+        return render(reason)
+
+    @property
     def link_pairs(self) -> list[tuple[str, str]]:
-        """The links, keeping only local paths and http(s) URLs (never javascript: and the like)."""
-        return [(label, url) for label, url in (self.links or [])
+        """The links, keeping only local paths and http(s) URLs (never javascript: and the like);
+        the labels (stored as English message ids) in the reader's language."""
+        return [(render(label), url) for label, url in (self.links or [])
                 if (url.startswith("/") and not url.startswith("//"))
                 or url.startswith(("https://", "http://"))]

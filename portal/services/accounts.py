@@ -1,5 +1,6 @@
 """Creating users and changing their portal role or password."""
 
+from flask_babel import gettext
 from sqlalchemy import func, select
 
 from portal.extensions import db
@@ -40,12 +41,12 @@ def authenticate(email: str, password: str) -> User | None:
 
 def password_problem(password: str) -> str | None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        return f"Use at least {MIN_PASSWORD_LENGTH} characters."
+        return gettext("Use at least %(count)s characters.", count=MIN_PASSWORD_LENGTH)
     if len(password) > MAX_PASSWORD_LENGTH:
-        return f"Use at most {MAX_PASSWORD_LENGTH} characters."
+        return gettext("Use at most %(count)s characters.", count=MAX_PASSWORD_LENGTH)
     if common_passwords.is_common(password):
-        return ("This password is on a list of commonly used passwords that attackers try "
-                "first. Choose another, for example a few unrelated words.")
+        return gettext("This password is on a list of commonly used passwords that attackers "
+                       "try first. Choose another, for example a few unrelated words.")
     return None
 
 
@@ -53,7 +54,7 @@ def create_user(portal: Portal, email: str, password: str, role: PortalRole | No
                 actor: User | None = None) -> User:
     email = normalize_email(email)
     if find_user(email):
-        raise AccountError(f"A user with e-mail {email} already exists.")
+        raise AccountError(gettext("A user with e-mail %(email)s already exists.", email=email))
     problem = password_problem(password)
     if problem:
         raise PasswordError(problem)

@@ -17,6 +17,7 @@ from portal.extensions import db
 from portal.models import Administration, CompanyLink, Domain
 from portal.models._common import utcnow
 from portal.services import audit, matching
+from portal.stored_text import N_, render, text
 
 
 class CompanyTaken(Exception):
@@ -35,7 +36,7 @@ class Match:
     company: object | None
     debtor: object | None = None
     cause: str | None = None
-    advice: str = ""
+    advice: dict | str = ""  # a stored text (portal/stored_text.py)
 
 
 def match_company(administration: Administration, source) -> Match:
@@ -47,11 +48,12 @@ def match_company(administration: Administration, source) -> Match:
     debtor = debtors[0]
     company = matching.find_company(source.companies(debtor.id), administration)
     if company is None:
-        return Match(None, debtor, "company.not-found", (
-            f'Debtor "{debtor.name}" has no Nmbrs company named "{administration.name}" '
-            f"with company number {administration.relation_code}, or has more than one. Make "
-            "the name and relation code equal to the company in Nmbrs, or choose the Nmbrs "
-            "company on the administration's page."))
+        return Match(None, debtor, "company.not-found", text(N_(
+            'Debtor "%(debtor)s" has no Nmbrs company named "%(administration)s" with company '
+            "number %(number)s, or has more than one. Make the name and relation code equal to "
+            "the company in Nmbrs, or choose the Nmbrs company on the administration's page."),
+            debtor=debtor.name, administration=administration.name,
+            number=str(administration.relation_code)))
     holder = _holder(administration, company.id)
     if holder is not None:
         return Match(None, debtor, "company.taken", taken_message(company.name, holder))
@@ -60,13 +62,15 @@ def match_company(administration: Administration, source) -> Match:
 
 def _no_debtor(domain_name: str, debtors: list) -> Match:
     if not debtors:
-        return Match(None, None, "debtor.not-found", (
-            f'No Nmbrs debtor is named like domain "{domain_name}". Rename the debtor in Nmbrs '
-            "or the domain, or choose the Nmbrs company on the administration's page."))
+        return Match(None, None, "debtor.not-found", text(N_(
+            'No Nmbrs debtor is named like domain "%(domain)s". Rename the debtor in Nmbrs or '
+            "the domain, or choose the Nmbrs company on the administration's page."),
+            domain=domain_name))
     names = ", ".join(f'"{debtor.name}"' for debtor in debtors)
-    return Match(None, None, "debtor.ambiguous", (
-        f'More than one Nmbrs debtor is named like domain "{domain_name}" ({names}), so none '
-        "was guessed. Choose the Nmbrs company on the administration's page."))
+    return Match(None, None, "debtor.ambiguous", text(N_(
+        'More than one Nmbrs debtor is named like domain "%(domain)s" (%(names)s), so none was '
+        "guessed. Choose the Nmbrs company on the administration's page."),
+        domain=domain_name, names=names))
 
 
 @dataclass(frozen=True)
@@ -125,7 +129,7 @@ def link_company(administration: Administration, company, chosen_by=None) -> Com
     session with an audit entry when chosen by hand; the caller commits."""
     holder = _holder(administration, company.id)
     if holder is not None:
-        raise CompanyTaken(taken_message(company.name, holder))
+        raise CompanyTaken(render(taken_message(company.name, holder)))
     link = company_link(administration) or CompanyLink(administration_id=administration.id)
     before = ({"company_id": link.company_id, "company_name": link.company_name}
               if link.id else None)
@@ -142,10 +146,11 @@ def link_company(administration: Administration, company, chosen_by=None) -> Com
     return link
 
 
-def taken_message(company_name: str, holder: Administration) -> str:
-    return (f'Nmbrs company "{company_name}" is already linked to administration '
-            f'"{holder.name}" of domain "{holder.domain.name}"; both would import the same '
-            "documents. Choose another company there first, or another company here.")
+def taken_message(company_name: str, holder: Administration) -> dict:
+    return text(N_('Nmbrs company "%(company)s" is already linked to administration '
+                   '"%(holder)s" of domain "%(domain)s"; both would import the same documents. '
+                   "Choose another company there first, or another company here."),
+                company=company_name, holder=holder.name, domain=holder.domain.name)
 
 
 def _holder(administration: Administration, company_id: int) -> Administration | None:

@@ -55,7 +55,7 @@ class RoundLine:
     domain: str
     outcome: str  # imported | nothing-new | failed | waiting
     counts: dict
-    error: str | None
+    error: list | str | None  # stored texts (the page shows them with `shown_text`)
     import_run_id: int
 
 
@@ -162,7 +162,8 @@ def _last_round(visible) -> Round | None:
     day_start = _local_day_start(latest)
     rows = db.session.execute(
         select(ImportRun.id, ImportRun.administration_id, ImportRun.status, ImportRun.summary,
-               ImportRun.error, ImportRun.created_at, Administration.name, Domain.name)
+               ImportRun.error, ImportRun.error_texts, ImportRun.created_at, Administration.name,
+               Domain.name)
         .join(Administration, Administration.id == ImportRun.administration_id)
         .join(Domain, Domain.id == Administration.domain_id)
         .where(ImportRun.kind == "automatic", ImportRun.administration_id.in_(visible),
@@ -171,13 +172,15 @@ def _last_round(visible) -> Round | None:
         .order_by(ImportRun.administration_id, ImportRun.created_at.desc())
     ).all()
     lines: dict[int, RoundLine] = {}
-    for run_id, administration_id, status, summary, error, _created, name, domain in rows:
+    for (run_id, administration_id, status, summary, error, error_texts, _created, name,
+         domain) in rows:
         if administration_id in lines:
             continue  # an earlier try of the same day: the newest counts
         counts = {key: value for key, value in (summary or {}).items()
                   if isinstance(value, int) and value}
         lines[administration_id] = RoundLine(
-            administration_id, name, domain, _outcome(status, counts), counts, error, run_id)
+            administration_id, name, domain, _outcome(status, counts), counts,
+            error_texts or error, run_id)
     ordered = sorted(lines.values(), key=lambda line: (OUTCOME_ORDER[line.outcome],
                                                        line.administration.lower()))
     totals = {outcome: 0 for outcome in OUTCOME_ORDER}

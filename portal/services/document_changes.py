@@ -15,6 +15,7 @@
 import hashlib
 from decimal import Decimal
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from portal.extensions import db
@@ -28,7 +29,7 @@ from portal.models import (
 )
 from portal.models._common import utcnow
 from portal.services import audit, tasks
-from portal.services.periods import period_label
+from portal.stored_text import N_, period, text
 
 JOURNAL, PAYSLIP, TAX_ASSESSMENT = "journal", "payslip", "tax_assessment"
 PENDING, EARLIER = "pending", "earlier"
@@ -105,6 +106,14 @@ def assessment_cause(assessment: TaxAssessment) -> str:
     return f"tax.changed:{assessment.nmbrs_declaration_id}"
 
 
+CHANGE_CAUSES = ("run.changed", "tax.changed")
+
+
+def is_change_cause(cause: str) -> bool:
+    """A task about a document that changed in Nmbrs after import (not an import failure)."""
+    return cause.partition(":")[0] in CHANGE_CAUSES
+
+
 def open_causes(administration_id: int) -> set[str]:
     """The change tasks that stay open: a pending version still waits to be accepted."""
     causes = set()
@@ -119,14 +128,17 @@ def open_causes(administration_id: int) -> set[str]:
     return causes
 
 
-def run_title(administration, payroll_run: PayrollRun) -> str:
-    return (f"Run {period_label(payroll_run.year, payroll_run.period_end)} of "
-            f"{administration.name} changed in Nmbrs after import: review and rebook")
+def run_title(administration, payroll_run: PayrollRun) -> dict:
+    return text(N_("Run %(period)s of %(administration)s changed in Nmbrs after import: review "
+                   "and rebook"), period=period(payroll_run.year, payroll_run.period_end),
+                administration=administration.name)
 
 
-def assessment_title(administration, assessment: TaxAssessment) -> str:
-    return (f"Payroll tax assessment {period_label(assessment.year, assessment.period)} of "
-            f"{administration.name} changed in Nmbrs after import: review and rebook")
+def assessment_title(administration, assessment: TaxAssessment) -> dict:
+    return text(N_("Payroll tax assessment %(period)s of %(administration)s changed in Nmbrs "
+                   "after import: review and rebook"),
+                period=period(assessment.year, assessment.period),
+                administration=administration.name)
 
 
 # -- accepting the new version ---------------------------------------------------------------
@@ -140,7 +152,7 @@ def accept(version: DocumentVersion, user) -> None:
     """Make the pending version the document; keep the replaced content as an earlier version.
     The caller commits."""
     if version.state != PENDING:
-        raise NothingToAccept("This version was already accepted or is no longer pending.")
+        raise NothingToAccept(gettext("This version was already accepted or is no longer pending."))
     document = _document(version)
     earlier = DocumentVersion(administration_id=version.administration_id, kind=version.kind,
                               document_id=version.document_id,
@@ -206,7 +218,7 @@ def _clear_mark(version: DocumentVersion, document) -> None:
 
 
 def _resolve(administration_id: int, cause: str) -> None:
-    tasks.resolve_cause(administration_id, cause, "The new version from Nmbrs was accepted.")
+    tasks.resolve_cause(administration_id, cause, N_("The new version from Nmbrs was accepted."))
 
 
 def _portal_id(document) -> int:

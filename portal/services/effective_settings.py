@@ -35,6 +35,7 @@ from portal.models import Administration, Domain, NmbrsSettings, Portal
 from portal.models._common import utcnow
 from portal.models.nmbrs_link import PORTAL_SCOPE
 from portal.services import audit
+from portal.stored_text import N_
 
 PORTAL, DOMAIN, ADMINISTRATION = "portal", "domain", "administration"
 # The groups an override sets as a whole, and the column telling whether a row sets the group.
@@ -321,7 +322,7 @@ def credentials_work(credentials_id: int) -> None:
     if row is None:
         return
     tasks.resolve_portal_cause(row.portal_id, f"credentials.invalid:{row.id}",
-                               "Nmbrs accepted the credentials again: an import succeeded.")
+                               N_("Nmbrs accepted the credentials again: an import succeeded."))
     if row.credentials_rejected_at is not None:
         row.credentials_rejected_at = None
         audit.record(row.portal_id, "nmbrs.credentials_accepted_again", row,

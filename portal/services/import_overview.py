@@ -15,10 +15,22 @@ from portal.models import JournalEntry, PayrollRun, PaySlip, TaxAssessment, Work
 from portal.services.periods import month_of_period
 
 KIND_LABELS = {
-    "automatic": "Automatic import",
-    "manual": "Manual import",
-    "employees": "Import all employees",
-    "work-costs": "WKR payroll balance",
+    "automatic": _l("Automatic import"),
+    "manual": _l("Manual import"),
+    "employees": _l("Import all employees"),
+    "work-costs": _l("WKR payroll balance"),
+}
+
+# What an import counted (ImportRun.summary's keys, written by the importer).
+SUMMARY_LABELS = {
+    "journal entries": _l("Journal entries"),
+    "pay slips": _l("Pay slips"),
+    "payroll tax assessments": _l("Payroll tax assessments"),
+    "annual statements": _l("Annual statements"),
+    "employees created": _l("Employees created"),
+    "employees updated": _l("Employees updated"),
+    "changed in Nmbrs": _l("Changed in Nmbrs"),
+    "WKR periods": _l("WKR periods"),
 }
 
 
@@ -161,8 +173,10 @@ def work_costs(administration_id: int, year: int) -> tuple[list[WorkCostPeriod],
 
 
 def summary_lines(summary: dict | None) -> list[str]:
-    """"Pay slips: 2", "Journal entries: 1"... in the order the importer wrote them."""
-    return [f"{what[:1].upper()}{what[1:]}: {count}"
+    """"Pay slips: 2", "Journal entries: 1"... in the order the importer wrote them, in the
+    reader's language."""
+    return [gettext("%(what)s: %(count)s", what=SUMMARY_LABELS.get(
+                what, f"{what[:1].upper()}{what[1:]}"), count=count)
             for what, count in (summary or {}).items() if count]
 
 

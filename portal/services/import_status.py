@@ -1,10 +1,11 @@
 """One line on the last import of a portal, for the Nmbrs settings screen."""
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from portal.extensions import db
 from portal.i18n import format_moment
-from portal.models import Administration, Domain, ImportRun, ImportStatus
+from portal.models import Administration, Domain, ImportRun
 
 
 def last_import_summary(portal) -> str | None:
@@ -17,8 +18,7 @@ def last_import_summary(portal) -> str | None:
     if last is None:
         return None
     when = format_moment(last.finished_at or last.started_at or last.created_at)
-    who = "automatic" if last.automatic else (
-        last.requested_by.email if last.requested_by else "by hand")
-    status = {ImportStatus.QUEUED: "queued", ImportStatus.RUNNING: "running",
-              ImportStatus.SUCCEEDED: "succeeded", ImportStatus.FAILED: "failed"}[last.status]
-    return f"{when}, {who}, {last.administration.name}: {status}"
+    who = gettext("automatic") if last.automatic else (
+        last.requested_by.email if last.requested_by else gettext("by hand"))
+    return gettext("%(when)s, %(who)s, %(administration)s: %(status)s", when=when, who=who,
+                   administration=last.administration.name, status=last.status.label)

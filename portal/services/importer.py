@@ -30,6 +30,7 @@ from portal.nmbrs.errors import NmbrsError
 from portal.models._common import utcnow
 from portal.services import company_links, document_changes, document_store
 from portal.services.import_progress import Progress
+from portal.stored_text import N_, day, english, money, period, text
 from portal.services.periods import (
     last_day_of_period,
     month_of_period,
@@ -41,11 +42,14 @@ from portal.services.periods import (
 
 @dataclass(frozen=True)
 class Problem:
-    """Something the portal administrator must fix; becomes a task."""
+    """Something the portal administrator must fix; becomes a task.
+
+    `title` and `message` are stored texts (portal/stored_text.py), shown in the reader's
+    language; link labels are English message ids marked with N_."""
 
     cause: str
-    title: str
-    message: str
+    title: dict
+    message: dict
     links: tuple[tuple[str, str], ...] = ()
 
 
@@ -53,7 +57,7 @@ class ImportStopped(Exception):
     """The administration's import cannot continue; `problem` says why and what to do."""
 
     def __init__(self, problem: Problem):
-        super().__init__(problem.message)
+        super().__init__(english(problem.message))
         self.problem = problem
 
 
@@ -124,14 +128,14 @@ class AdministrationImporter:
         db.session.commit()
         return link
 
-    def _no_match(self, cause: str, advice: str) -> Problem:
+    def _no_match(self, cause: str, advice) -> Problem:
         from portal.services.links import path
 
         return Problem(
             cause=cause,
-            title="Importing payroll documents failed.",
-            message=f'Administration: "{self.administration.name}". {advice}',
-            links=(("Choose the Nmbrs company",
+            title=text(IMPORT_FAILED),
+            message=about_administration(self.administration, advice),
+            links=((N_("Choose the Nmbrs company"),
                     path("administrations.show", administration_id=self.administration.id)
                     + "#nmbrs-company"),),
         )
@@ -173,15 +177,17 @@ class AdministrationImporter:
     def _too_far_behind(self, skipped) -> None:
         from portal.services import catch_up
 
-        first, last = (period_label(year, month) for year, month in (skipped[0], skipped[-1]))
-        span = first if first == last else f"{first} to {last}"
+        first, last = (period(year, month) for year, month in (skipped[0], skipped[-1]))
+        span = first if first == last else text(N_("%(first)s to %(last)s"), first=first,
+                                                last=last)
         self._problem(
-            catch_up.CAUSE, "Automatic import: months not imported.",
-            f'Administration: "{self.administration.name}". The automatic import could not run '
-            f"for a long time, so it did not catch up {span}: it imports at most "
-            f"{catch_up.CATCH_UP_MONTHS} missed months by itself. Import the runs of {span} by "
-            "hand (Import from Nmbrs), then complete this task.",
-            (("Import from Nmbrs", self._import_path()),))
+            catch_up.CAUSE, text(N_("Automatic import: months not imported.")),
+            about_administration(self.administration, text(N_(
+                "The automatic import could not run for a long time, so it did not catch up "
+                "%(span)s: it imports at most %(months)s missed months by itself. Import the runs "
+                "of %(span)s by hand (Import from Nmbrs), then complete this task."),
+                span=span, months=catch_up.CATCH_UP_MONTHS)),
+            ((N_("Import from Nmbrs"), self._import_path()),))
 
     def _import_path(self) -> str:
         from portal.services.links import path
@@ -286,22 +292,19 @@ class AdministrationImporter:
         self._problem(
             document_changes.run_cause(stored),
             document_changes.run_title(self.administration, stored),
-            f'{self._where_stored(stored)} Nmbrs now sends other content for this run than we '
-            f"imported (first noticed {when:%d-%m-%Y}): a correction or a recalculation. The "
-            "imported documents are kept as they were (they may be booked). Review the "
-            "differences on the journal entries and pay slips pages, rebook where needed and "
-            "accept the new version there.",
-            (("Journal entries", self._documents_path("documents.journals")),
-             ("Pay slips", self._documents_path("documents.payslips"))))
+            self._where(stored, text(N_(
+                "Nmbrs now sends other content for this run than we imported (first noticed "
+                "%(day)s): a correction or a recalculation. The imported documents are kept as "
+                "they were (they may be booked). Review the differences on the journal entries "
+                "and pay slips pages, rebook where needed and accept the new version there."),
+                day=day(when))),
+            ((N_("Journal entries"), self._documents_path("documents.journals")),
+             (N_("Pay slips"), self._documents_path("documents.payslips"))))
 
     def _documents_path(self, endpoint: str) -> str:
         from portal.services.links import path
 
         return path(endpoint, administration_id=self.administration.id)
-
-    def _where_stored(self, stored: PayrollRun) -> str:
-        return (f'Administration: "{self.administration.name}". '
-                f'Run: "{period_label(stored.year, stored.period_end)}".')
 
     def _stored_run(self, nmbrs_run_id: int) -> PayrollRun | None:
         return db.session.scalar(select(PayrollRun).where(
@@ -328,10 +331,12 @@ class AdministrationImporter:
             return None
         if not journal.is_balanced:
             self._problem(
-                f"journal.unbalanced:{run.id}", "Importing the payroll journal entry failed.",
-                f'{self._where(run)} Debit {journal.total_debit} and credit '
-                f"{journal.total_credit} differ, so the entry was not booked. Correct the run's "
-                "journal in Nmbrs and import it again.")
+                f"journal.unbalanced:{run.id}",
+                text(N_("Importing the payroll journal entry failed.")),
+                self._where(run, text(N_(
+                    "Debit %(debit)s and credit %(credit)s differ, so the entry was not booked. "
+                    "Correct the run's journal in Nmbrs and import it again."),
+                    debit=money(journal.total_debit), credit=money(journal.total_credit))))
             return None
         return journal
 
@@ -415,11 +420,12 @@ class AdministrationImporter:
         if details is None:
             self._problem(
                 f"payslip.unknown-employee:{member.employee_number}",
-                "Importing the pay slip failed.",
-                f"{self._where(run)} Employee {member.employee_number} is unknown in this "
-                "administration and Nmbrs sent no personal data for it — import the employees "
-                "from Nmbrs, or check the employee number.",
-                (("Employees", self._admin_path() + "#employees"),))
+                text(N_("Importing the pay slip failed.")),
+                self._where(run, text(N_(
+                    "Employee %(number)s is unknown in this administration and Nmbrs sent no "
+                    "personal data for it — import the employees from Nmbrs, or check the "
+                    "employee number."), number=str(member.employee_number))),
+                ((N_("Employees"), self._admin_path() + "#employees"),))
             return None
         employee, _created = self.upsert_employee(details)
         db.session.flush()
@@ -551,13 +557,15 @@ class AdministrationImporter:
             self._problem(
                 document_changes.assessment_cause(assessment),
                 document_changes.assessment_title(self.administration, assessment),
-                f'Administration: "{self.administration.name}". Nmbrs now reports a total of '
-                f"{_cents(declaration.total)} for the payroll tax assessment of "
-                f"{period_label(assessment.year, assessment.period)}; we imported "
-                f"{assessment.total}. The imported assessment is kept as it was (it may be "
-                "booked). Review it, rebook where needed and accept the new version on the "
-                "payroll tax assessments page.",
-                (("Payroll tax assessments",
+                about_administration(self.administration, text(N_(
+                    "Nmbrs now reports a total of %(reported)s for the payroll tax assessment of "
+                    "%(period)s; we imported %(imported)s. The imported assessment is kept as it "
+                    "was (it may be booked). Review it, rebook where needed and accept the new "
+                    "version on the payroll tax assessments page."),
+                    reported=money(_cents(declaration.total)),
+                    period=period(assessment.year, assessment.period),
+                    imported=money(assessment.total))),
+                ((N_("Payroll tax assessments"),
                   self._documents_path("documents.tax_assessments")),))
         self._commit()
 
@@ -592,9 +600,11 @@ class AdministrationImporter:
 
     # -- helpers -------------------------------------------------------------------------
 
-    def _where(self, run) -> str:
-        return (f'Administration: "{self.administration.name}". '
-                f'Run: "{period_label(run.year, run.period_end)}".')
+    def _where(self, run, what: dict) -> dict:
+        """'Administration: "X". Run: "May 2026". <what>' (a run of Nmbrs or a stored one)."""
+        return text(N_('Administration: "%(administration)s". Run: "%(run)s". %(what)s'),
+                    administration=self.administration.name,
+                    run=period(run.year, run.period_end), what=what)
 
     def _admin_path(self) -> str:
         from portal.services.links import path
@@ -628,15 +638,24 @@ def _as_date(value) -> date:
     return value.date() if hasattr(value, "date") and callable(value.date) else value
 
 
+IMPORT_FAILED = N_("Importing payroll documents failed.")
+
+
+def about_administration(administration, what) -> dict:
+    """'Administration: "X". <what>': the first words of an import task's message."""
+    return text(N_('Administration: "%(administration)s". %(what)s'),
+                administration=administration.name, what=what)
+
+
 def nmbrs_problem(error: NmbrsError, administration) -> Problem:
     """A task for an Nmbrs error that stopped an import."""
     from portal.services.links import path
 
-    links = (("Nmbrs settings", path("nmbrs_settings.index")),)
+    links = ((N_("Nmbrs settings"), path("nmbrs_settings.index")),)
     return Problem(
         cause=f"nmbrs.{type(error).__name__}",
-        title="Importing payroll documents failed.",
-        message=f'Administration: "{administration.name}". {error}',
+        title=text(IMPORT_FAILED),
+        message=about_administration(administration, error.text),
         links=links,
     )
 

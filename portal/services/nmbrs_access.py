@@ -27,6 +27,7 @@ from portal.nmbrs.client import NmbrsClient
 from portal.nmbrs.errors import NmbrsError
 from portal.nmbrs.types import EmployeeType
 from portal.services.effective_settings import effective_settings
+from portal.stored_text import N_
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +38,8 @@ EMPLOYEE_TYPES_TTL_SECONDS = 24 * 3600
 class NotConnected(NmbrsError):
     """The administration has no usable Nmbrs credentials; the message says what to do."""
 
-    default_message = ("Nmbrs is not connected for this administration. A Portal administrator "
-                       "can connect it under Settings › Nmbrs.")
+    default_message = N_("Nmbrs is not connected for this administration. A Portal "
+                         "administrator can connect it under Settings › Nmbrs.")
 
 
 def _soap_client(config, row: NmbrsSettings, redis=None) -> NmbrsClient:

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from dataclasses import dataclass
 
 from flask import current_app, session, url_for
+from flask_babel import gettext
 from sqlalchemy import select
 
 from portal.extensions import db
@@ -28,6 +29,7 @@ from portal.nmbrs.rest.oauth import (
     new_state,
 )
 from portal.nmbrs.rest.tokens import MemoryTokens
+from portal.stored_text import render
 from portal.services import matching
 from portal.services.nmbrs_consent_tokens import store_tokens
 
@@ -119,19 +121,19 @@ def finish(pending: dict | None, args, user: User) -> NmbrsConsent:
     domain = _pending_domain(pending, args, user)
     if args.get("error"):
         raise ConsentProblem(
-            "Consent was not given in Nmbrs, so nothing was connected. Click Connect with "
-            "Nmbrs again and choose Allow." if args["error"] == "access_denied" else
-            f"Nmbrs refused the request ({args['error'][:60]}). Nothing was connected; check "
-            "the API application's settings and try again.")
+            gettext("Consent was not given in Nmbrs, so nothing was connected. Click Connect "
+                    "with Nmbrs again and choose Allow.") if args["error"] == "access_denied" else
+            gettext("Nmbrs refused the request (%(error)s). Nothing was connected; check the API "
+                    "application's settings and try again.", error=args["error"][:60]))
     application = application_for(user.portal)
     if application is None:
-        raise ConsentProblem("Enter the Nmbrs API application first.")
+        raise ConsentProblem(gettext("Enter the Nmbrs API application first."))
     tokens = _exchange(application, args.get("code", ""), pending["verifier"])
     if not tokens.refresh_token:
-        raise ConsentProblem(
+        raise ConsentProblem(gettext(
             "Nmbrs gave no refresh token (scope offline_access was not granted), so the "
             "connection would stop within an hour. Nothing was stored; connect again and allow "
-            "all requested permissions.")
+            "all requested permissions."))
     debtor = _consented_debtor(application, tokens)
     _check_debtor(domain, debtor)
     return _store(domain, user, debtor, tokens)
@@ -139,15 +141,15 @@ def finish(pending: dict | None, args, user: User) -> NmbrsConsent:
 
 def _pending_domain(pending: dict | None, args, user: User) -> Domain:
     if not pending or not args.get("state") or args.get("state") != pending.get("state"):
-        raise ConsentProblem(
+        raise ConsentProblem(gettext(
             "This answer from Nmbrs does not belong to a connection started here (the state "
-            "does not match), so nothing was stored. Click Connect with Nmbrs again.")
+            "does not match), so nothing was stored. Click Connect with Nmbrs again."))
     if time.time() - pending.get("started", 0) > PENDING_LIFETIME:
-        raise ConsentProblem("The connection took too long, so nothing was stored. Click "
-                             "Connect with Nmbrs again.")
+        raise ConsentProblem(gettext("The connection took too long, so nothing was stored. "
+                                     "Click Connect with Nmbrs again."))
     domain = db.session.get(Domain, pending.get("domain_id"))
     if domain is None or domain.portal_id != user.portal_id:
-        raise ConsentProblem("The domain no longer exists; nothing was stored.")
+        raise ConsentProblem(gettext("The domain no longer exists; nothing was stored."))
     return domain
 
 
@@ -155,11 +157,12 @@ def _exchange(application: NmbrsApiApplication, code: str, verifier: str) -> Tok
     try:
         return oauth_for(application).exchange_code(code, redirect_uri(), verifier)
     except InvalidGrant:
-        raise ConsentProblem(
+        raise ConsentProblem(gettext(
             "Nmbrs did not accept the authorization code: it was already used or has expired. "
-            "Nothing was stored. Click Connect with Nmbrs again.") from None
+            "Nothing was stored. Click Connect with Nmbrs again.")) from None
     except NmbrsError as error:
-        raise ConsentProblem(f"{error.message} Nothing was stored.") from None
+        raise ConsentProblem(gettext("%(error)s Nothing was stored.",
+                                     error=render(error.text))) from None
 
 
 def _consented_debtor(application: NmbrsApiApplication, tokens: TokenSet) -> ConsentedDebtor:
@@ -169,13 +172,14 @@ def _consented_debtor(application: NmbrsApiApplication, tokens: TokenSet) -> Con
         debtors = client.debtors()
         info = client.user_info() if "user.info.read" in tokens.scopes else None
     except NmbrsError as error:
-        raise ConsentProblem(f"{error.message} Nothing was stored.") from None
+        raise ConsentProblem(gettext("%(error)s Nothing was stored.",
+                                     error=render(error.text))) from None
     if info is not None:
         debtors = [d for d in debtors if d.id == info.debtor_id] or debtors
     if len(debtors) != 1:
-        raise ConsentProblem(
+        raise ConsentProblem(gettext(
             "This Nmbrs login sees several debtors (or none); consent must come from a "
-            "debtor-level login. Nothing was stored; connect again as a user of one debtor.")
+            "debtor-level login. Nothing was stored; connect again as a user of one debtor."))
     debtor = debtors[0]
     return ConsentedDebtor(guid=debtor.id, number=debtor.number, name=debtor.name,
                            user=info.email if info else "")
@@ -187,17 +191,18 @@ def _check_debtor(domain: Domain, debtor: ConsentedDebtor) -> None:
     same = (debtor.guid == current.debtor_guid) if current else \
         bool(matching.find_debtor([debtor], domain.name))
     if not same:
-        raise ConsentProblem(
-            f"The consent was given for Nmbrs debtor “{debtor.name}” ({debtor.number}), but "
-            f"domain “{domain.name}” belongs to debtor “{expected_name}”. Nothing was stored. "
-            "Sign in to Nmbrs as a user of the right debtor and connect again.")
+        raise ConsentProblem(gettext(
+            "The consent was given for Nmbrs debtor “%(debtor)s” (%(number)s), but domain "
+            "“%(domain)s” belongs to debtor “%(expected)s”. Nothing was stored. Sign in to Nmbrs "
+            "as a user of the right debtor and connect again.", debtor=debtor.name,
+            number=debtor.number, domain=domain.name, expected=expected_name))
     elsewhere = db.session.scalar(select(NmbrsConsent).where(
         NmbrsConsent.portal_id == domain.portal_id, NmbrsConsent.debtor_guid == debtor.guid,
         NmbrsConsent.domain_id != domain.id))
     if elsewhere is not None:
-        raise ConsentProblem(
-            f"Nmbrs debtor “{debtor.name}” is already connected to domain "
-            f"“{elsewhere.domain.name}”. Nothing was stored.")
+        raise ConsentProblem(gettext(
+            "Nmbrs debtor “%(debtor)s” is already connected to domain “%(domain)s”. Nothing was "
+            "stored.", debtor=debtor.name, domain=elsewhere.domain.name))
 
 
 def _store(domain: Domain, user: User, debtor: ConsentedDebtor, tokens: TokenSet) -> NmbrsConsent:
@@ -221,8 +226,9 @@ def disconnect(consent: NmbrsConsent) -> str | None:
         try:
             oauth_for(application).revoke(consent.refresh_token)
         except NmbrsError:
-            warning = ("Nmbrs could not be reached to revoke the consent; the tokens were "
-                       "deleted here. Revoke the app in Nmbrs if you want to be sure.")
+            warning = gettext("Nmbrs could not be reached to revoke the consent; the tokens "
+                              "were deleted here. Revoke the app in Nmbrs if you want to be "
+                              "sure.")
     db.session.delete(consent)
     db.session.commit()
     return warning

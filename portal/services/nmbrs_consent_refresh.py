@@ -18,6 +18,7 @@ from portal.services import tasks
 from portal.services.links import path
 from portal.services.nmbrs_consent import application_for, oauth_for
 from portal.services.nmbrs_consent_tokens import ConsentTokens
+from portal.stored_text import N_, day, text
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +43,9 @@ def refresh_all_consents(redis) -> RefreshOutcome:
             refreshed += 1
             expires = consent.refresh_token_expires_at
             if expires is not None and expires - utcnow() < WARN_BEFORE:
-                problem = (f"Its consent expires on {expires:%d-%m-%Y}; Nmbrs does not extend "
-                           "it. Reconnect the domain before then, or its imports stop.")
+                problem = text(N_("Its consent expires on %(day)s; Nmbrs does not extend it. "
+                                  "Reconnect the domain before then, or its imports stop."),
+                               day=day(expires))
         if problem is not None:
             _raise(consent, problem)
             raised += 1
@@ -51,24 +53,26 @@ def refresh_all_consents(redis) -> RefreshOutcome:
     return RefreshOutcome(refreshed, raised)
 
 
-def _refresh(consent: NmbrsConsent, redis) -> str | None:
+def _refresh(consent: NmbrsConsent, redis) -> dict | None:
     application = application_for(consent.domain.portal)
     if application is None:
-        return "The Nmbrs API application is missing: enter it, then Reconnect the domain."
+        return text(N_("The Nmbrs API application is missing: enter it, then Reconnect the "
+                       "domain."))
     tokens = ConsentTokens(consent.id, oauth_for(application), db.engine, redis)
     try:
         tokens.refresh(consent.access_token)
     except NmbrsError as error:
         log.warning("Nmbrs consent of domain %s could not be refreshed: %s",
                     consent.domain_id, type(error).__name__)
-        return f"Nmbrs refused to refresh its consent: {error.message}"
+        return text(N_("Nmbrs refused to refresh its consent: %(error)s"), error=error.text)
     return None
 
 
-def _raise(consent: NmbrsConsent, message: str) -> None:
+def _raise(consent: NmbrsConsent, message: dict) -> None:
     domain = consent.domain
     tasks.raise_task(
         portal=domain.portal, cause=f"nmbrs.consent.domain-{domain.id}",
-        title=f"Reconnect domain {domain.name} with Nmbrs.",
-        message=f'Domain "{domain.name}" (Nmbrs debtor {consent.debtor_name}). {message}',
-        links=[("Reconnect", path("nmbrs_rest.index") + f"#domain-{domain.id}")])
+        title=text(N_("Reconnect domain %(domain)s with Nmbrs."), domain=domain.name),
+        message=text(N_('Domain "%(domain)s" (Nmbrs debtor %(debtor)s). %(message)s'),
+                     domain=domain.name, debtor=consent.debtor_name, message=message),
+        links=[(N_("Reconnect"), path("nmbrs_rest.index") + f"#domain-{domain.id}")])

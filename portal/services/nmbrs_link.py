@@ -8,6 +8,7 @@ Functions add their changes (and audit entries) to the session; the caller commi
 """
 
 from flask import current_app
+from flask_babel import gettext
 
 from portal.document_types import PREFERENCE_NAMES
 from portal.extensions import db
@@ -17,6 +18,7 @@ from portal.models.nmbrs_link import PORTAL_SCOPE
 from portal.nmbrs.errors import InvalidCredentials, NmbrsError
 from portal.services import audit, nmbrs_access
 from portal.services.effective_settings import GROUPS
+from portal.stored_text import N_, render
 
 PREFERENCES = PREFERENCE_NAMES
 
@@ -39,9 +41,9 @@ def verify_credentials(username: str, token: str) -> str:
     try:
         return nmbrs_access.verify_credentials(username, token)
     except InvalidCredentials as error:
-        raise CredentialsRejected(str(error)) from None
+        raise CredentialsRejected(render(error.text)) from None
     except NmbrsError as error:
-        raise NmbrsUnreachable(str(error)) from None
+        raise NmbrsUnreachable(render(error.text)) from None
 
 
 def portal_row(portal: Portal) -> NmbrsSettings | None:
@@ -80,7 +82,7 @@ def update_connection(portal: Portal, username: str, token: str | None,
     verified again. Returns the changes written to the audit log."""
     row = portal_row(portal)
     if row is None or not row.has_credentials:
-        raise NmbrsLinkError("The portal is not connected to Nmbrs.")
+        raise NmbrsLinkError(gettext("The portal is not connected to Nmbrs."))
     changes = _apply_credentials(row, username, token)
     for name in PREFERENCES:
         if getattr(row, name) != preferences[name]:
@@ -170,7 +172,7 @@ def _apply_credentials(row: NmbrsSettings, username: str, token: str | None) -> 
     untouched form of working credentials asks Nmbrs nothing."""
     new_token = token or row.token
     if not new_token:
-        raise NmbrsLinkError("Enter the API token.")
+        raise NmbrsLinkError(gettext("Enter the API token."))
     paused = row.credentials_rejected_at is not None
     if username == row.username and not token and not paused:
         return {}
@@ -194,7 +196,7 @@ def _set_credentials(row: NmbrsSettings, username: str, token: str, subdomain: s
         from portal.services import tasks
 
         tasks.resolve_portal_cause(row.portal_id, f"credentials.invalid:{row.id}",
-                                   "Nmbrs accepted the saved credentials; imports resumed.")
+                                   N_("Nmbrs accepted the saved credentials; imports resumed."))
     row.credentials_rejected_at = None  # verified credentials: automatic imports resume
 
 

@@ -21,15 +21,17 @@ from sqlalchemy.exc import IntegrityError
 from portal.extensions import db
 from portal.models import Administration, MissedImport, Task, TaskStatus
 from portal.services import tasks
+from portal.stored_text import N_, day, english, text
 
 UNREACHABLE = "nmbrs.unreachable"
 MAX_LISTED = 20
 
 
-def _names(administrations) -> str:
+def _names(administrations) -> str | dict:
     names = sorted(f'"{a.name}"' for a in administrations)
     if len(names) > MAX_LISTED:
-        return ", ".join(names[:MAX_LISTED]) + f" and {len(names) - MAX_LISTED} more"
+        return text(N_("%(names)s and %(more)s more"), names=", ".join(names[:MAX_LISTED]),
+                    more=len(names) - MAX_LISTED)
     return ", ".join(names)
 
 
@@ -40,7 +42,7 @@ def nmbrs_unreachable(administration: Administration, day: date, import_run_id: 
     _record_missed(administration, day)
     portal = administration.domain.portal
     tasks.raise_task(portal=portal, cause=UNREACHABLE,
-                     title="Nmbrs was not reachable: payroll documents are missing.",
+                     title=text(N_("Nmbrs was not reachable: payroll documents are missing.")),
                      message=_unreachable_message(_missed(portal.id)), links=list(links),
                      import_run_id=import_run_id)
 
@@ -72,17 +74,18 @@ def _missed(portal_id: int) -> list[MissedImport]:
         .order_by(MissedImport.first_missed)))
 
 
-def _unreachable_message(missed: list[MissedImport]) -> str:
+def _unreachable_message(missed: list[MissedImport]) -> dict:
     retries = len(current_app.config.get("IMPORT_RETRY_INTERVALS", [30, 120, 600]))
     since = min(m.first_missed for m in missed)
-    return (
-        f"Nmbrs did not answer (not reachable or too slow) during the automatic imports since "
-        f"{since:%d-%m-%Y}, also after {retries} retries each. Documents are missing for "
-        f"{len(missed)} administration(s): {_names(m.administration for m in missed)}. "
-        "What to do: usually nothing — every day's automatic import tries again and, once Nmbrs "
-        "answers, imports the missed months by itself; this task completes when every "
-        "administration listed has caught up. If it lasts more than a day, check the Nmbrs "
-        "status page and whether this server can reach Nmbrs.")
+    return text(N_(
+        "Nmbrs did not answer (not reachable or too slow) during the automatic imports since "
+        "%(since)s, also after %(retries)s retries each. Documents are missing for %(count)s "
+        "administration(s): %(names)s. What to do: usually nothing — every day's automatic "
+        "import tries again and, once Nmbrs answers, imports the missed months by itself; this "
+        "task completes when every administration listed has caught up. If it lasts more than "
+        "a day, check the Nmbrs status page and whether this server can reach Nmbrs."),
+        since=day(since), retries=retries, count=len(missed),
+        names=_names(m.administration for m in missed))
 
 
 def caught_up(administration: Administration) -> None:
@@ -97,21 +100,30 @@ def caught_up(administration: Administration) -> None:
     remaining = _missed(portal_id)
     if not remaining:
         tasks.resolve_portal_cause(portal_id, UNREACHABLE,
-                                   "Nmbrs answers again and every missed import caught up.")
+                                   N_("Nmbrs answers again and every missed import caught up."))
         return
     task = db.session.scalar(select(Task).where(
         Task.portal_id == portal_id, Task.cause == UNREACHABLE, Task.status == TaskStatus.OPEN))
     if task is not None:
-        task.message = _unreachable_message(remaining)
+        message = _unreachable_message(remaining)
+        task.message = english(message)
+        task.texts = {**(task.texts or {}), "message": message}
 
 
-def credentials_rejected_message(settings, administration, error, affected) -> str:
+SOURCES = {"portal": N_("portal"), "domain": N_("domain"),
+           "administration": N_("administration")}
+
+
+def credentials_rejected_message(settings, administration, error, affected) -> dict:
     """The text of the one task for rejected credentials, naming who is affected."""
-    return (
-        f"Nmbrs rejected the credentials of the {settings.credentials_source} (user "
-        f"{settings.username}) while importing \"{administration.name}\": {error} Automatic "
-        f"imports are paused for {len(affected)} administration(s) that use them: "
-        f"{_names(affected)}. What to do: copy a fresh API token from Nmbrs (your name → User "
-        "profile → API Token) and save it in the Nmbrs settings — or, if the token was fixed "
-        "in Nmbrs, save the settings again. The imports resume at once and catch up the "
-        "missed months.")
+    source = settings.credentials_source
+    return text(N_(
+        "Nmbrs rejected the credentials of the %(source)s (user %(user)s) while importing "
+        "\"%(administration)s\": %(error)s Automatic imports are paused for %(count)s "
+        "administration(s) that use them: %(names)s. What to do: copy a fresh API token from "
+        "Nmbrs (your name → User profile → API Token) and save it in the Nmbrs settings — or, "
+        "if the token was fixed in Nmbrs, save the settings again. The imports resume at once "
+        "and catch up the missed months."),
+        source=text(SOURCES[source]) if source in SOURCES else str(source),
+        user=settings.username, administration=administration.name, error=error.text,
+        count=len(affected), names=_names(affected))

@@ -2,6 +2,7 @@
 
 `actor` is the user who makes the change (for the audit log); None for operator commands."""
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from portal.extensions import db
@@ -19,7 +20,7 @@ def create_domain(portal: Portal, name: str, *, actor=None) -> Domain:
         raise StructureError(problem)
     if db.session.scalar(select(Domain.id).where(Domain.portal_id == portal.id,
                                                  Domain.name == name)):
-        raise StructureError(f"A domain named {name} already exists.")
+        raise StructureError(gettext("A domain named %(name)s already exists.", name=name))
     domain = Domain(portal=portal, name=name)
     db.session.add(domain)
     db.session.flush()
@@ -63,8 +64,8 @@ def administration_exists(domain: Domain, name: str, relation_code: str,
 
 
 def duplicate_administration_message(name: str, relation_code: str) -> str:
-    return (f"This domain already has an administration {name} with relation code "
-            f"{relation_code}.")
+    return gettext("This domain already has an administration %(name)s with relation code "
+                   "%(code)s.", name=name, code=relation_code)
 
 
 def update_administration(administration: Administration, name: str, relation_code: str,

@@ -11,17 +11,22 @@ from dataclasses import dataclass
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 
+from portal.stored_text import render
+
 
 def cause_family(cause: str) -> str:
-    """"payslip.unknown-employee:12" → "payslip.unknown-employee"; "nmbrs.X" → "nmbrs"."""
+    """"payslip.unknown-employee:12" → "payslip.unknown-employee"; "nmbrs.X" → "nmbrs";
+    "nmbrs.consent.domain-3" → "nmbrs.consent"."""
     family = cause.partition(":")[0]
+    if family.startswith("nmbrs.consent"):
+        return "nmbrs.consent"
     return "nmbrs" if family.startswith("nmbrs.") else family
 
 
 @dataclass(frozen=True)
 class Cause:
     group: object  # lazy text: the group heading on the task page and the dashboard
-    title: object  # lazy text with %(administration)s
+    title: object  # lazy text with %(administration)s; None: the task's own stored title
     action: object  # lazy text: the button
     endpoint: str  # where the action is done; gets administration_id unless portal-wide
     anchor: str = ""
@@ -53,6 +58,19 @@ CAUSES = {
         _l("Nmbrs could not be reached"),
         _l("Nmbrs could not be reached while importing %(administration)s"),
         _l("Import again"), "imports.import_page"),
+    "run.changed": Cause(
+        _l("Run changed in Nmbrs after import"), None,
+        _l("Review and accept the new version"), "documents.journals"),
+    "tax.changed": Cause(
+        _l("Payroll tax assessment changed in Nmbrs after import"), None,
+        _l("Review and accept the new version"), "documents.tax_assessments"),
+    "catch-up.limit": Cause(
+        _l("Months not imported automatically"),
+        _l("Months of %(administration)s not imported automatically"),
+        _l("Import from Nmbrs"), "imports.import_page"),
+    "nmbrs.consent": Cause(
+        _l("Reconnect a domain with Nmbrs"), None,
+        _l("Reconnect"), "nmbrs_rest.index", portal_wide=True),
     "import.died": Cause(
         _l("Import stopped unexpectedly"),
         _l("Import of %(administration)s stopped unexpectedly"),
@@ -69,15 +87,20 @@ def group_label(family: str) -> str:
     return str(known.group) if known else family
 
 
+def stored_title(task) -> str:
+    """The task's own title in the reader's language (as English for rows stored before)."""
+    return render((task.texts or {}).get("title"), task.title)
+
+
 def task_title(task) -> str:
     """The title to show: the cause's words with the administration's name."""
     known = describe(task.cause)
-    if known is None:
-        return task.title
+    if known is None or known.title is None:
+        return stored_title(task)
     if known.portal_wide:
         return str(known.title)
     if task.administration is None:
-        return task.title
+        return stored_title(task)
     detail = task.cause.partition(":")[2]
     return str(known.title) % {"administration": task.administration.name, "detail": detail}
 

@@ -8,14 +8,19 @@ call `raise_task` when something goes wrong and `resolve_tasks` when an import s
 
 from datetime import datetime, timedelta
 
+import json
+
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
 from portal.models import Administration, Portal, PortalRole, Task, TaskStatus, User
 from portal.models._common import utcnow
+from portal import stored_text
 from portal.services import audit
+from portal.stored_text import N_, text
 
 
 class TaskError(ValueError):
@@ -31,13 +36,16 @@ def _links_json(links) -> list[list[str]]:
 
 
 def raise_task(administration: Administration | None = None, *, portal: Portal | None = None,
-               cause: str, title: str, message: str,
+               cause: str, title: str | dict, message: str | dict,
                links: list[tuple[str, str]] | None = None,
                import_run_id: int | None = None, now: datetime | None = None) -> Task:
     """Record that a problem happened: a new task, or one more occurrence of the same one.
 
     De-duplicated by (portal, administration, cause): an open task gets occurrences + 1 and a new
     last seen; a completed one is reopened. The caller commits.
+
+    `title` and `message` are stored texts (`portal.stored_text.text(N_("..."), ...)`), shown in
+    the reader's language; a plain string is shown as it is (translated if it is a known text).
     """
     if administration is None and portal is None:
         raise TypeError("raise_task needs an administration or portal=")
@@ -49,9 +57,10 @@ def raise_task(administration: Administration | None = None, *, portal: Portal |
     task = _find(portal_id, key)
     if task is None:
         task = Task(portal_id=portal_id, administration_id=administration_id, cause=cause,
-                    dedupe_key=key, title=title, message=message, links=_links_json(links),
+                    dedupe_key=key, links=_links_json(links),
                     import_run_id=import_run_id, status=TaskStatus.OPEN, occurrences=1,
                     first_seen=now, last_seen=now, assignee_id=None)
+        _set_texts(task, title, message)
         try:
             # A savepoint: another worker may insert the same task between our SELECT and INSERT.
             with db.session.begin_nested():
@@ -66,6 +75,12 @@ def raise_task(administration: Administration | None = None, *, portal: Portal |
     return task
 
 
+def _set_texts(task: Task, title, message) -> None:
+    task.title = stored_text.english(title)[:200]
+    task.message = stored_text.english(message)
+    task.texts = {"title": title, "message": message}
+
+
 def _find(portal_id: int, key: str) -> Task | None:
     return db.session.scalar(
         select(Task).where(Task.portal_id == portal_id, Task.dedupe_key == key)
@@ -75,7 +90,8 @@ def _find(portal_id: int, key: str) -> Task | None:
 def _repeat(task: Task, title, message, links, import_run_id, now) -> None:
     task.occurrences += 1
     task.last_seen = max(task.last_seen, now)
-    task.title, task.message, task.links = title, message, _links_json(links)
+    _set_texts(task, title, message)
+    task.links = _links_json(links)
     if import_run_id is not None:
         task.import_run_id = import_run_id
     if task.status == TaskStatus.COMPLETED:
@@ -101,7 +117,8 @@ def resolve_tasks(administration: Administration, cause_prefix: str | None = Non
         query = query.where(Task.cause.not_in(keep_causes))
     tasks = db.session.scalars(query).all()
     for task in tasks:
-        _complete(task, now or utcnow(), None, "The cause is gone: the next import succeeded.")
+        _complete(task, now or utcnow(), None,
+                  N_("The cause is gone: the next import succeeded."))
     return len(tasks)
 
 
@@ -135,7 +152,7 @@ def complete_stale_tasks(now: datetime | None = None) -> int:
                            Task.last_seen <= now - timedelta(days=days))
     ).all()
     for task in tasks:
-        _complete(task, now, None, f"No repeat for {days} days.")
+        _complete(task, now, None, json.dumps(text(N_("No repeat for %(days)s days."), days=days)))
     db.session.commit()
     return len(tasks)
 
@@ -144,7 +161,7 @@ def complete_task(task: Task, user: User, now: datetime | None = None) -> None:
     """Mark as completed by hand (audited). Completing a completed task changes nothing."""
     if not task.is_open:
         return
-    _complete(task, now or utcnow(), user, "Marked as completed.")
+    _complete(task, now or utcnow(), user, N_("Marked as completed."))
 
 
 def _complete(task: Task, now: datetime, user: User | None, reason: str) -> None:
@@ -168,7 +185,7 @@ def reassign_task(task: Task, assignee: User | None, user: User | None = None) -
     """Give the task to another portal user of its portal (None: the portal administrators)."""
     if assignee is not None and (assignee.portal_id != task.portal_id
                                  or assignee.portal_role is None):
-        raise TaskError("Choose a user of this portal with a portal role.")
+        raise TaskError(gettext("Choose a user of this portal with a portal role."))
     previous = task.assignee_label
     task.assignee = assignee
     task.assignee_id = assignee.id if assignee is not None else None

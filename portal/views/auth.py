@@ -83,7 +83,7 @@ def login():
             response = redirect(next_url if _is_safe_next(next_url) else url_for("dashboard.index"))
             known_devices.remember(response, user.email)
             return response
-        form.password.errors.append("E-mail or password is wrong.")
+        form.password.errors.append(_("E-mail or password is wrong."))
     status = 422 if form.errors else 200
     return render_template("auth/login.html", form=form), status
 
@@ -106,7 +106,7 @@ def logout():
 def sign_out_everywhere():
     """End every session of mine, on every device, this one included."""
     sessions.sign_out_everywhere(current_user._get_current_object())
-    flash("You are signed out on every device.")
+    flash(_("You are signed out on every device."))
     return redirect(url_for("auth.login"))
 
 

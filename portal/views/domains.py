@@ -1,6 +1,7 @@
 """Domains: the list, creating one, and a domain's page with its administrations and members."""
 
 from flask import Blueprint, abort, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -133,7 +134,7 @@ def create():
             form.name.errors.append(str(error))
         else:
             db.session.commit()
-            return saved(f"Domain {domain.name} created.",
+            return saved(_("Domain %(name)s created.", name=domain.name),
                          url_for("domains.show", domain_id=domain.id))
     return _render_index(form, 422)
 
@@ -168,7 +169,7 @@ def add_administration(domain_id):
         structure.add_administration(domain, form.name.data, form.relation_code.data,
                                      _payroll_contract(form, False), actor=current_user)))
     if administration:
-        return saved(f"Administration {administration.name} added.",
+        return saved(_("Administration %(name)s added.", name=administration.name),
                      url_for("domains.show", domain_id=domain.id) + "#administrations",
                      "domains/_administrations.html", domain=domain,
                      administration_form=_administration_form(formdata=None), may_manage=True)
@@ -206,7 +207,7 @@ def update_administration(domain_id, administration_id):
                 administration, form.name.data, form.relation_code.data,
                 _payroll_contract(form, administration.payroll_contract), actor=current_user)
             or administration)):
-        return saved(f"Administration {administration.name} saved.",
+        return saved(_("Administration %(name)s saved.", name=administration.name),
                      url_for("domains.show", domain_id=domain.id),
                      "domains/_administration_row.html", domain=domain,
                      administration=administration, may_manage=True)
@@ -251,9 +252,11 @@ def set_nmbrs_feature(domain_id):
         abort(400)
     structure.set_domain_nmbrs_feature(domain, form.enabled.data, actor=current_user)
     db.session.commit()
-    state = "on" if domain.nmbrs_enabled else "off"
-    return saved(f"Payroll connection – Nmbrs is {state} for all administrations of {domain.name}.",
-                 url_for("domains.show", domain_id=domain.id))
+    message = (_("Payroll connection – Nmbrs is on for all administrations of %(name)s.",
+                 name=domain.name) if domain.nmbrs_enabled else
+               _("Payroll connection – Nmbrs is off for all administrations of %(name)s.",
+                 name=domain.name))
+    return saved(message, url_for("domains.show", domain_id=domain.id))
 
 
 @bp.post("/<int:domain_id>/members")
@@ -267,7 +270,8 @@ def set_member(domain_id):
         structure.set_member_roles(domain, user, {DomainRole(r) for r in form.roles.data},
                                    actor=current_user)
         db.session.commit()
-        return saved(f"Roles of {user.email} in {domain.name} saved.",
+        return saved(_("Roles of %(email)s in %(domain)s saved.", email=user.email,
+                       domain=domain.name),
                      url_for("domains.show", domain_id=domain.id) + "#members")
     return _render_show(domain, member_form=form, status=422)
 

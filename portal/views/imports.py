@@ -8,6 +8,8 @@ list of companies beyond the domain's own debtor, is for portal staff only.
 from datetime import date
 
 from flask import Blueprint, abort, current_app, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from redis.exceptions import RedisError
 
@@ -25,24 +27,25 @@ from portal.services import (
 from portal.services.import_guard import import_blocked_reason
 from portal.document_types import DOCUMENT_LABELS, TICKED_DOCUMENTS
 from portal.htmx import is_htmx, render
+from portal.stored_text import render as shown
 from portal.validators import parse_id
 
 bp = Blueprint("imports", __name__, url_prefix="/administrations")
 
 YEARS_BACK = 4
 DEFAULT_DOCUMENTS = TICKED_DOCUMENTS
-QUEUE_DOWN = ("The import queue cannot be reached right now, so nothing was started. Try again in "
-              "a minute; if it persists, tell a Portal administrator.")
+QUEUE_DOWN = _l("The import queue cannot be reached right now, so nothing was started. Try "
+                "again in a minute; if it persists, tell a Portal administrator.")
 
 
 def already_running(active) -> str:
     """Which import holds the administration (one import at a time, whatever its kind)."""
     if active is None:  # it finished in the meantime
-        return "Another import of this administration just finished; start this one again."
+        return _("Another import of this administration just finished; start this one again.")
     label = import_overview.KIND_LABELS.get(active.kind, active.kind)
-    return (f"{label} of this administration is already queued or running "
-            f"({active.status.value}); nothing new was queued. One import runs at a time per "
-            "administration: start this one when it has finished.")
+    return _("%(import)s of this administration is already queued or running (%(status)s); "
+             "nothing new was queued. One import runs at a time per administration: start this "
+             "one when it has finished.", **{"import": label, "status": active.status.label})
 
 
 # -- the Nmbrs company ------------------------------------------------------------------------
@@ -80,12 +83,12 @@ def choose_company(administration_id):
     try:
         choices = _choices(administration)
     except NmbrsError as error:
-        return _company_chooser(administration, nmbrs_error=str(error), status=200)
+        return _company_chooser(administration, nmbrs_error=shown(error.text), status=200)
     company_id = parse_id(raw)
     chosen = next((c for c in choices.companies if company_id and c.id == company_id), None)
     if chosen is None:
         return _company_chooser(administration, choices=choices, status=422,
-                                field_error="Choose one of the Nmbrs companies in the list.")
+                                field_error=_("Choose one of the Nmbrs companies in the list."))
     try:
         link = company_links.link_company(administration, chosen, chosen_by=current_user)
     except company_links.CompanyTaken as taken:
@@ -95,7 +98,7 @@ def choose_company(administration_id):
     if is_htmx():
         return render("imports/company.html", "imports/_company_section.html",
                       administration=administration, link=link, may_link=True,
-                      saved=f'Linked to Nmbrs company "{chosen.name}".')
+                      saved=_('Linked to Nmbrs company "%(name)s".', name=chosen.name))
     return redirect(url_for("administrations.show", administration_id=administration.id)
                     + "#nmbrs-company", 303)
 
@@ -112,7 +115,7 @@ def _company_chooser(administration, choices=None, nmbrs_error=None, field_error
         try:
             choices = _choices(administration)
         except NmbrsError as error:
-            nmbrs_error = str(error)
+            nmbrs_error = shown(error.text)
     return render("imports/company.html", "imports/_company_form.html", status,
                   administration=administration, domain=administration.domain,
                   link=company_links.company_link(administration), choices=choices,
@@ -153,9 +156,9 @@ def start_import(administration_id):
     documents = {v for v in request.form.getlist("documents") if v in DOCUMENT_LABELS}
     errors = {}
     if not run_ids:
-        errors["run_ids"] = "Choose at least one run to import."
+        errors["run_ids"] = _("Choose at least one run to import.")
     if not documents:
-        errors["documents"] = "Choose at least one kind of document to import."
+        errors["documents"] = _("Choose at least one kind of document to import.")
     if errors:
         return _import_page(administration, year, selected_runs=run_ids,
                             selected_documents=documents, errors=errors, status=422,
@@ -276,14 +279,15 @@ def _runs_from_nmbrs(administration, year) -> dict:
     except NmbrsUnavailable:
         return {"runs": [], "company": None, "nmbrs_error": _too_slow_message(year)}
     except NmbrsError as error:
-        return {"runs": [], "company": None, "nmbrs_error": str(error)}
+        return {"runs": [], "company": None, "nmbrs_error": shown(error.text)}
     return {"runs": runs, "company": company, "nmbrs_error": None}
 
 
 def _too_slow_message(year) -> str:
     seconds = current_app.config["NMBRS_PAGE_TIMEOUT"]
-    return (f"Nmbrs is not reachable or too slow right now (no answer within {seconds:g} "
-            f"seconds), so the payroll runs of {year} cannot be shown. Try again in a minute.")
+    return _("Nmbrs is not reachable or too slow right now (no answer within %(seconds)s "
+             "seconds), so the payroll runs of %(year)s cannot be shown. Try again in a minute.",
+             seconds=f"{seconds:g}", year=year)
 
 
 # -- live progress ----------------------------------------------------------------------------

@@ -80,7 +80,7 @@ def save_application():
         return render(PAGE, FRAGMENT, 422, **_context(form=form))
     nmbrs_consent.save_application(current_user.portal, current_user, form.client_id.data,
                                    form.client_secret.data, form.subscription_key.data)
-    flash("Nmbrs API application saved.")
+    flash(_("Nmbrs API application saved."))
     return redirect(url_for(".index"), 303)
 
 

@@ -2,6 +2,7 @@
 a domain or an administration. Rules that span fields (first day ≤ last day, the "all" switch,
 "as parent" or an own value per group) live here, next to the fields."""
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -26,7 +27,7 @@ from portal.document_types import (
 )
 from portal.services.effective_settings import GROUPS
 
-DAY_MESSAGE = "Enter a whole number from 1 to 31."
+DAY_MESSAGE = _l("Enter a whole number from 1 to 31.")
 
 
 def _strip(value):
@@ -91,25 +92,26 @@ class ConnectionForm(PortalForm):
         raw = (field.raw_data or [""])[0] or ""
         if raw and not raw.strip():
             field.data = ""
-            raise ValidationError("The API token cannot be only spaces.")
+            raise ValidationError(_("The API token cannot be only spaces."))
         field.data = raw.strip()
         if not field.data:
             if self.token_required:
-                raise ValidationError("Enter the API token.")
+                raise ValidationError(_("Enter the API token."))
             return
         if any(char.isspace() for char in field.data):
-            raise ValidationError("An API token has no spaces. Copy it again from Nmbrs.")
+            raise ValidationError(_("An API token has no spaces. Copy it again from Nmbrs."))
         if len(field.data) > 200:
-            raise ValidationError("This is too long for an API token. Copy it again from Nmbrs.")
+            raise ValidationError(
+                _("This is too long for an API token. Copy it again from Nmbrs."))
 
     def validate_first_day(self, field):
-        _check_day(field, "Enter the first day (1–31).")
+        _check_day(field, _("Enter the first day (1–31)."))
 
     def validate_last_day(self, field):
-        _check_day(field, "Enter the last day (1–31).")
+        _check_day(field, _("Enter the last day (1–31)."))
         first = self.first_day.data
         if first is not None and 1 <= first <= 31 and field.data < first:
-            raise ValidationError("The last day cannot be before the first day.")
+            raise ValidationError(_("The last day cannot be before the first day."))
 
     def sync_import_switches(self) -> None:
         """ "All" sets the three; turning one off clears "all" (the server side of the rule)."""

@@ -22,7 +22,7 @@ ROLE_CHOICES = [SelectChoice("", _l("No portal role"))] + [
 ]
 
 
-INVALID_ROLE = "choose one of the portal roles in the list."
+INVALID_ROLE = _l("choose one of the portal roles in the list.")
 
 
 class UserForm(PortalForm):
@@ -80,7 +80,7 @@ def create():
             field.errors.append(str(error))
         else:
             db.session.commit()
-            return saved(f"User {user.email} created.", url_for("users.index"))
+            return saved(_("User %(email)s created.", email=user.email), url_for("users.index"))
     return _render_index(form, 422)
 
 
@@ -97,6 +97,7 @@ def set_role(user_id):
             db.session.commit()
             flash(_("Portal role of %(email)s saved.", email=user.email))
     else:
-        flash(f"The portal role of {user.email} was not changed: {INVALID_ROLE}", "error")
+        flash(_("The portal role of %(email)s was not changed: %(reason)s", email=user.email,
+                reason=INVALID_ROLE), "error")
         return _render_index(UserForm(formdata=None), 422)
     return redirect(url_for("users.index"), 303)

@@ -1,6 +1,7 @@
 """An administration's different settings: an inline row form inside the domain's page."""
 
 from flask import request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.authz import load_administration
@@ -68,7 +69,7 @@ def save_administration(administration):
     stored, changed, alert = save_override(administration, form)
     if stored:
         return _administration_saved(
-            administration, "Settings saved." if changed else "Nothing changed.")
+            administration, _("Settings saved.") if changed else _("Nothing changed."))
     return _render_form(administration, form, 422, alert=alert)
 
 
@@ -78,4 +79,4 @@ def reset_administration(administration):
     """"Use the domain settings": remove the administration's different settings."""
     nmbrs_link.remove_override(administration, actor=current_user)
     db.session.commit()
-    return _administration_saved(administration, "Uses the domain settings.")
+    return _administration_saved(administration, _("Uses the domain settings."))

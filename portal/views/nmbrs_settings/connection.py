@@ -1,6 +1,7 @@
 """The portal's link to Nmbrs: connect, edit, disconnect, and the list of domains."""
 
 from flask import abort, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.extensions import db
@@ -101,7 +102,7 @@ def connect():
         form.preferences()))
     if not stored:
         return _render_connection_form(form, "connect", 422, alert=alert)
-    return _saved("Connected to Nmbrs. Payroll documents are imported automatically.")
+    return _saved(_("Connected to Nmbrs. Payroll documents are imported automatically."))
 
 
 @bp.get("/edit")
@@ -139,8 +140,8 @@ def edit():
 
 def _saved_message(changes: dict) -> str:
     if changes and changes.get("imports_resumed"):
-        return "Nmbrs accepted the credentials; automatic imports resume."
-    return "Nmbrs settings saved." if changes else "Nothing changed."
+        return _("Nmbrs accepted the credentials; automatic imports resume.")
+    return _("Nmbrs settings saved.") if changes else _("Nothing changed.")
 
 
 @bp.get("/disconnect")
@@ -160,5 +161,5 @@ def disconnect():
     """Delete the stored credentials and stop the automatic imports; documents stay."""
     nmbrs_link.disconnect(current_user.portal, actor=current_user)
     db.session.commit()
-    return _saved("Disconnected from Nmbrs. Automatic imports have stopped; imported documents "
-                  "and the import history are kept.")
+    return _saved(_("Disconnected from Nmbrs. Automatic imports have stopped; imported "
+                    "documents and the import history are kept."))

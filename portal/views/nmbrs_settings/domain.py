@@ -1,6 +1,7 @@
 """A domain's different settings, and the list of its administrations with theirs."""
 
 from flask import request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.authz import load_domain
@@ -49,8 +50,8 @@ def save_domain(domain):
     form.sync_import_switches()
     stored, changed, alert = save_override(domain, form)
     if stored:
-        return _domain_saved(domain, "Settings of the domain saved." if changed
-                             else "Nothing changed.")
+        return _domain_saved(domain, _("Settings of the domain saved.") if changed
+                             else _("Nothing changed."))
     return _render_domain(domain, form, 422, alert=alert)
 
 
@@ -60,4 +61,4 @@ def reset_domain(domain):
     """"Use the portal settings": remove the domain's different settings."""
     nmbrs_link.remove_override(domain, actor=current_user)
     db.session.commit()
-    return _domain_saved(domain, "The domain uses the portal settings.")
+    return _domain_saved(domain, _("The domain uses the portal settings."))

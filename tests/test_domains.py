@@ -159,3 +159,100 @@ def test_members_cannot_be_added_from_another_portal(world, client_as):
                            {"user_id": str(stranger.id), "roles": ["back-office"]})
     assert response.status_code == 422
     assert stranger.memberships == []
+
+
+def _connect_portal(world, **switches):
+    from portal.models import NmbrsSettings
+
+    db.session.add(NmbrsSettings(portal_id=world.portal.id, scope="portal",
+                                 username="salaris@vandijk.nl", token="secret", **switches))
+    db.session.commit()
+
+
+def _nmbrs_cell(page: str, domain: Domain) -> str:
+    return page.split(f'id="domain-{domain.id}-nmbrs">')[1].split("</td>")[0]
+
+
+def test_the_domains_list_shows_administrations_importing_with_their_own_contract(
+        world, client_as):
+    """The domain's switch is off, but its administration has its own payroll contract: it
+    imports, so the list must not say "Off" (issue 15)."""
+    _connect_portal(world)
+    db.session.add(Administration(domain=world.domain, name="Winkel B.V.", relation_code="2",
+                                  payroll_contract=False))
+    empty = Domain(portal=world.portal, name="zonder-koppeling")
+    db.session.add_all([empty, Administration(domain=empty, name="Los B.V.", relation_code="1",
+                                              payroll_contract=False)])
+    db.session.commit()
+    assert not world.domain.nmbrs_enabled
+    client = client_as(world.users["portal-back-office"])
+    page = client.get("/domains").get_data(as_text=True)
+    assert _nmbrs_cell(page, world.domain).strip() == (
+        "On for 1 of 2 administrations (own payroll contract)")
+    assert _nmbrs_cell(page, empty).strip() == "Off"
+    assert "Warning:" not in page
+
+    world.domain.nmbrs_enabled = True
+    db.session.commit()
+    page = client.get("/domains").get_data(as_text=True)
+    assert _nmbrs_cell(page, world.domain).strip() == "On for all administrations"
+    dutch = client.get("/domains", headers={"Accept-Language": "nl"}).get_data(as_text=True)
+    assert _nmbrs_cell(dutch, world.domain).strip() == "Aan voor alle administraties"
+
+
+def test_a_domain_with_every_import_switched_off_shows_a_warning(world, client_as):
+    from portal.models import NmbrsSettings
+
+    _connect_portal(world)
+    # The domain's own settings switch every document type off.
+    db.session.add(NmbrsSettings(
+        portal_id=world.portal.id, scope=NmbrsSettings.scope_for(domain_id=world.domain.id),
+        import_payslips=False, import_journals=False, import_tax_assessments=False,
+        import_late_runs=False))
+    db.session.commit()
+    page = client_as(world.users["portal-admin"]).get("/domains").get_data(as_text=True)
+    cell = _nmbrs_cell(page, world.domain)
+    assert "On for 1 of 1 administrations" in cell
+    assert ("every automatic import of this domain is switched off, so no payroll documents "
+            "arrive by themselves.") in cell
+    assert f'href="/settings/nmbrs/domains/{world.domain.id}"' in cell
+    # A domain member sees the warning without the settings link (not theirs to change).
+    member = client_as(world.users["domain-back-office"]).get("/domains").get_data(as_text=True)
+    assert "every automatic import" in member and "/settings/nmbrs/domains" not in member
+    # One administration imports with settings of its own: no warning.
+    db.session.add(NmbrsSettings(
+        portal_id=world.portal.id,
+        scope=NmbrsSettings.scope_for(administration_id=world.administration.id),
+        import_payslips=True, import_journals=False, import_tax_assessments=False,
+        import_late_runs=False))
+    db.session.commit()
+    page = client_as(world.users["portal-admin"]).get("/domains").get_data(as_text=True)
+    assert "every automatic import" not in page
+
+
+def test_the_domains_list_costs_the_same_queries_for_more_domains(world, client_as):
+    from sqlalchemy import event
+
+    _connect_portal(world)
+    client = client_as(world.users["portal-admin"])
+
+    def queries() -> int:
+        count = 0
+
+        def counter(*_args):
+            nonlocal count
+            count += 1
+        event.listen(db.engine, "before_cursor_execute", counter)
+        try:
+            assert client.get("/domains").status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", counter)
+        return count
+
+    small = queries()
+    for number in range(15):
+        domain = Domain(portal=world.portal, name=f"extra-{number}")
+        db.session.add_all([domain, Administration(domain=domain, name=f"Extra {number} B.V.",
+                                                   relation_code="1", payroll_contract=True)])
+    db.session.commit()
+    assert queries() == small

@@ -23,6 +23,7 @@ from portal.models import (
     User,
 )
 from portal.services import structure
+from portal.services.domain_links import domain_links
 from portal.validators import RelationCode
 
 bp = Blueprint("domains", __name__, url_prefix="/domains")
@@ -118,7 +119,8 @@ def _render_index(form, status=200):
     )
     domains = db.session.execute(visible_domains_query().add_columns(administrations)).all()
     return render("domains/index.html", "domains/_create_form.html", status,
-                  domains=domains, form=form, may_create=current_user.has_portal_role)
+                  domains=domains, form=form, may_create=current_user.has_portal_role,
+                  links=domain_links(current_user.portal, domains))
 
 
 @bp.post("")

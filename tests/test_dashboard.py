@@ -58,10 +58,25 @@ def _documents(administration, count):
                                storage_key=f"k{administration.id}-{number}", size=1, sha256="0"))
 
 
+def _consent(world, domain, expires_in=None, failed_ago=None):
+    from portal.models import NmbrsConsent
+
+    now = utcnow()
+    consent = NmbrsConsent(
+        portal_id=world.portal.id, domain_id=domain.id, debtor_guid=f"guid-{domain.id}",
+        debtor_name=f"Debiteur {domain.name}", refresh_token="refresh", access_token="access",
+        refresh_token_expires_at=now + expires_in if expires_in is not None else None,
+        refresh_failed_at=now - failed_ago if failed_ago is not None else None)
+    db.session.add(consent)
+    return consent
+
+
 def _grow(world, count):
     """`count` administrations more in a second domain, each with every kind of line."""
     domain = Domain(portal=world.portal, name=f"groot-{count}", nmbrs_enabled=True)
     db.session.add(domain)
+    db.session.flush()
+    _consent(world, domain, expires_in=timedelta(days=2))  # one to renew per grown domain
     for number in range(count):
         administration = Administration(domain=domain, name=f"Administratie {number:04d}",
                                         relation_code=str(number))
@@ -262,3 +277,41 @@ def test_the_next_round_is_at_the_dispatch_time_in_amsterdam_whatever_the_server
         system_time.tzset()
     assert "Next round: " in page
     assert page.split('id="dashboard-next-round">')[1].split("</p>")[0].endswith(" 06:00.")
+
+
+def test_consents_to_renew_each_with_a_reconnect_link(world, client_as):
+    """REST consents that expire within 7 days, have expired or could not be refreshed."""
+    domains = {name: Domain(portal=world.portal, name=name)
+               for name in ("verloopt", "verlopen", "mislukt", "in-orde")}
+    db.session.add_all(domains.values())
+    db.session.flush()
+    _consent(world, domains["verloopt"], expires_in=timedelta(days=3))
+    _consent(world, domains["verlopen"], expires_in=timedelta(days=-1))
+    _consent(world, domains["mislukt"], expires_in=timedelta(days=20),
+             failed_ago=timedelta(hours=2))
+    _consent(world, domains["in-orde"], expires_in=timedelta(days=20))
+    db.session.commit()
+    page = _page(client_as, world.users["portal-back-office"])
+    listed = page.split('id="dashboard-consents"')[1].split("</ul>")[0]
+    assert listed.index("mislukt") < listed.index("verlopen") < listed.index("verloopt")
+    assert "in-orde" not in listed
+    assert "mislukt (Nmbrs debtor Debiteur mislukt): the consent could not be refreshed on" in listed
+    assert ("verlopen (Nmbrs debtor Debiteur verlopen): the consent expired on" in listed
+            and "imports of this domain stopped." in listed)
+    assert "verloopt (Nmbrs debtor Debiteur verloopt): the consent expires on" in listed
+    for name in ("verloopt", "verlopen", "mislukt"):
+        assert (f'href="/settings/nmbrs/rest#domain-{domains[name].id}">Reconnect {name}</a>'
+                in listed)
+    # Dutch, with the date as 30-11-2026 14:05.
+    world.users["portal-back-office"].locale = "nl"
+    db.session.commit()
+    dutch = _page(client_as, world.users["portal-back-office"])
+    assert "Nmbrs REST-toestemmingen om te vernieuwen" in dutch
+    assert ">Opnieuw koppelen: verloopt</a>" in dutch
+    import re
+    assert re.search(r"de toestemming verloopt op \d\d-\d\d-\d{4} \d\d:\d\d\.", dutch)
+    # Domain members see nothing of it (the link is the portal's).
+    db.session.add(DomainMembership(user=world.users["domain-back-office"],
+                                    domain=domains["verlopen"], role=DomainRole.BACK_OFFICE))
+    db.session.commit()
+    assert "dashboard-consents" not in _page(client_as, world.users["domain-back-office"])

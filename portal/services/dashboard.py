@@ -21,6 +21,7 @@ from portal.models import (
     ImportRun,
     ImportStatus,
     JournalEntry,
+    NmbrsConsent,
     NmbrsSettings,
     PaySlip,
     Task,
@@ -49,6 +50,17 @@ class Connection:
 
 
 @dataclass
+class ConsentLine:
+    """A domain's Nmbrs REST consent that needs a Reconnect soon or now."""
+
+    domain_id: int
+    domain: str
+    debtor: str
+    state: str  # refresh-failed | expired | expiring
+    moment: datetime | None  # when it failed / expired / expires
+
+
+@dataclass
 class RoundLine:
     administration_id: int
     administration: str
@@ -73,6 +85,7 @@ class Dashboard:
     last_round: Round | None
     next_round: datetime | None
     task_groups: list[tuple[str, int]] = field(default_factory=list)
+    consents: list[ConsentLine] = field(default_factory=list)
     unlinked: list[tuple[int, str, str]] = field(default_factory=list)
     unlinked_total: int = 0
     may_choose_company: set[int] = field(default_factory=set)
@@ -96,6 +109,7 @@ def build(user: User, now: datetime | None = None) -> Dashboard:
     )
     if is_staff:
         dashboard.task_groups = _task_groups(user)
+        dashboard.consents = _consents_needing_reconnect(user, now)
     dashboard.unlinked, dashboard.unlinked_total = _unlinked(visible)
     dashboard.may_choose_company = _managed_domain_ids(user)
     dashboard.month_start = _month_start(now)
@@ -141,6 +155,34 @@ def _connection(user: User) -> Connection:
         connected=portal.nmbrs_enabled, feature_on=portal.nmbrs_enabled,
         protocol=protocol.upper(), username=row.username, connected_by=row.email,
         connected_at=row.connected_at, paused_since=row.credentials_rejected_at)
+
+
+CONSENT_WARN_BEFORE = timedelta(days=7)  # as the daily consent refresh (nmbrs_consent_refresh)
+CONSENT_ORDER = {"refresh-failed": 0, "expired": 1, "expiring": 2}
+
+
+def _consents_needing_reconnect(user: User, now: datetime) -> list[ConsentLine]:
+    """The portal's REST consents that expire within 7 days, have expired or could not be
+    refreshed: one query."""
+    rows = db.session.execute(
+        select(NmbrsConsent.domain_id, Domain.name, NmbrsConsent.debtor_name,
+               NmbrsConsent.refresh_token_expires_at, NmbrsConsent.refresh_failed_at)
+        .join(Domain, Domain.id == NmbrsConsent.domain_id)
+        .where(NmbrsConsent.portal_id == user.portal_id,
+               or_(NmbrsConsent.refresh_failed_at.is_not(None),
+                   NmbrsConsent.refresh_token_expires_at < now + CONSENT_WARN_BEFORE))
+    ).all()
+    lines = []
+    for domain_id, domain, debtor, expires_at, failed_at in rows:
+        if failed_at is not None:
+            state, moment = "refresh-failed", failed_at
+        elif expires_at <= now:
+            state, moment = "expired", expires_at
+        else:
+            state, moment = "expiring", expires_at
+        lines.append(ConsentLine(domain_id, domain, debtor, state, moment))
+    return sorted(lines, key=lambda line: (CONSENT_ORDER[line.state], line.moment or now,
+                                           line.domain))
 
 
 def _protocol_column():

@@ -106,6 +106,14 @@ def test_a_corrected_journal_is_kept_beside_the_imported_one_until_accepted(app,
     task = db.session.scalar(select(Task).where(Task.cause.startswith("run.changed")))
     assert task.title == ("Run May 2026 of Installatiebedrijf Jansen B.V. changed in Nmbrs "
                           "after import: review and rebook")
+    # Nothing failed: no "The failed import" link; its action goes to where the new version is
+    # reviewed and accepted (issue 15).
+    jansen_id = administration(JANSEN).id
+    assert [label for label, _url in task.links] == ["Journal entries", "Pay slips"]
+    detail = portal_admin(app).get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert (f'id="task-action" class="button primary" href="/administrations/{jansen_id}/'
+            'journals">Review and accept the new version</a>') in detail
+    assert "The failed import" not in detail
 
     # The next import finds the same difference: nothing new, the task stays open.
     automatic_import(app, MAY_22)
@@ -188,6 +196,10 @@ def test_a_corrected_declaration_is_noticed_by_the_next_months_import(app, nmbrs
         imported_total + 1)
     task = db.session.scalar(select(Task).where(Task.cause.startswith("tax.changed")))
     assert task.title.startswith("Payroll tax assessment April 2026 of Installatiebedrijf")
+    assert [label for label, _url in task.links] == ["Payroll tax assessments"]
+    detail = portal_admin(app).get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert (f'href="/administrations/{administration(JANSEN).id}/tax-assessments">Review and '
+            "accept the new version</a>") in detail
     page = portal_admin(app).get(f"/administrations/{administration(JANSEN).id}/tax-assessments")
     assert "Changed in Nmbrs on" in page.get_data(as_text=True)
 

@@ -30,6 +30,7 @@ def test_titles_in_dutch(world, client_as):
     page = client_as(world.users["portal-admin"]).get(
         "/tasks", headers={"Accept-Language": "nl"}).get_data(as_text=True)
     assert "Geen Nmbrs-bedrijf gevonden voor Bakkerij De Vries B.V." in page
+    assert ">3 taken</h2>" in page  # a Dutch plural, not "3 taaks"
 
 
 def test_the_action_is_one_click_from_the_list_and_the_task(world, client_as):

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.document_types import DOCUMENT_LABELS
-from portal.i18n import local_period_label
+from portal.i18n import format_day, local_period_label
 from portal.models import JournalEntry, PayrollRun, PaySlip, TaxAssessment, WorkCostPeriod
 from portal.services.periods import month_of_period
 
@@ -105,7 +105,7 @@ class RunOverview:
     def status(self) -> str:
         if self.status_code == "changed":
             return str(gettext("Changed in Nmbrs on %(date)s",
-                               date=f"{self.changed_in_nmbrs_at:%d-%m-%Y}"))
+                               date=format_day(self.changed_in_nmbrs_at)))
         return str(STATUSES[self.status_code][0])
 
     @property

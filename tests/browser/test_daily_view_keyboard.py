@@ -14,7 +14,9 @@ from portal.models import (
     PortalRole,
     User,
 )
+from portal.services.importer import IMPORT_FAILED, about_administration
 from portal.services.tasks import raise_task
+from portal.stored_text import N_, text
 from tests.browser._server import (
     browser_app,
     chromium_page,
@@ -48,14 +50,18 @@ def site(tmp_path):
         db.session.add(NmbrsSettings(portal_id=portal.id, scope="portal",
                                      username="salaris@vandijk.nl", token="secret",
                                      connected_by_id=admin.id))
+        # As the import job stores them: message ids with parameters, no language yet.
+        advice = text(N_('No Nmbrs debtor is named like domain "%(domain)s". Rename the debtor '
+                         "in Nmbrs or the domain, or choose the Nmbrs company on the "
+                         "administration's page."), domain=domain.name)
         run = ImportRun(administration_id=administration.id, kind="automatic",
-                        status=ImportStatus.FAILED, error="Geen Nmbrs-bedrijf gevonden.")
+                        status=ImportStatus.FAILED, error_texts=[advice],
+                        error="No Nmbrs debtor is named like it.")
         db.session.add(run)
         db.session.flush()
         task = raise_task(administration, cause="company.not-found",
-                          title="Importing payroll documents failed.",
-                          message='Administration: "Bakkerij De Vries B.V.". Debtor '
-                                  '"bakkerij-de-vries" has no Nmbrs company named like it.',
+                          title=text(IMPORT_FAILED),
+                          message=about_administration(administration, advice),
                           import_run_id=run.id)
         db.session.commit()
         ids = {"task": task.id, "administration": administration.id, "run": run.id}
@@ -76,6 +82,8 @@ def test_from_the_dashboard_to_the_failed_imports_task_and_the_fix_in_dutch(site
         expect(page.locator("html")).to_have_attribute("lang", "nl")
         expect(page.get_by_role("heading", name="Automatische imports")).to_be_visible()
         expect(page.locator("#dashboard-last-round")).to_contain_text("mislukt: 1")
+        expect(page.locator(f"#round-{ids['administration']}")).to_contain_text(
+            'Geen Nmbrs-debiteur heeft een naam zoals domein "bakkerij-de-vries".')
 
         # The open tasks, by cause: to the list of that cause.
         tab_to(page, lambda f: f["id"] == "dashboard-tasks-company-not-found")
@@ -89,6 +97,11 @@ def test_from_the_dashboard_to_the_failed_imports_task_and_the_fix_in_dutch(site
         page.keyboard.press("Enter")
         expect(page).to_have_url(f"{base_url}/tasks/{ids['task']}")
         expect(page.get_by_role("heading", level=1)).to_have_text(TITLE)
+        # What the job stored, in the reader's language.
+        expect(page.locator(".task-message")).to_have_text(
+            'Administratie: "Bakkerij De Vries B.V.". Geen Nmbrs-debiteur heeft een naam zoals '
+            'domein "bakkerij-de-vries". Hernoem de debiteur in Nmbrs of het domein, of kies het '
+            "Nmbrs-bedrijf op de pagina van de administratie.")
         page.screenshot(path=str(ARTIFACTS / "daily-view-task-nl.png"), full_page=True)
 
         # Its one action: to the Nmbrs company chooser, where the problem is fixed.

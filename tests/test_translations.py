@@ -164,3 +164,21 @@ def test_the_python_checker_finds_literal_text():
     assert untranslated_python_texts('EqualTo("new_password", _l("They differ."))') == []
     assert untranslated_python_texts('EqualTo("new_password", "They differ.")')
     assert untranslated_python_texts('Problem(f"journal.unbalanced:{run.id}", t, m)') == []
+
+
+def test_nmbrs_errors_stored_by_a_job_read_in_the_readers_language(app):
+    """An import job stores an Nmbrs error as its message id; the page translates it."""
+    from portal.nmbrs.errors import NmbrsUnavailable, error_for_fault
+    from portal.nmbrs.rest.errors import ConsentRejected
+    from portal.stored_text import english, render
+
+    stored = [ConsentRejected().text, error_for_fault(9999, "Onbekend").text,
+              NmbrsUnavailable(f"{NmbrsUnavailable.default_message} (timeout)").text]
+    with app.app_context(), app.test_request_context(headers={"Accept-Language": "nl"}):
+        dutch = [render(text) for text in stored]
+    assert dutch[0].startswith("Nmbrs accepteert deze koppeling niet meer.")
+    assert dutch[1] == ("Nmbrs-fout 9999: Onbekend. Controleer het verzoek in Nmbrs of neem "
+                        "contact op met support.")
+    assert dutch[2].startswith("Nmbrs is nu niet bereikbaar") and dutch[2].endswith("(timeout)")
+    with app.app_context(), app.test_request_context(headers={"Accept-Language": "en"}):
+        assert render(stored[0]) == english(stored[0]) == ConsentRejected.default_message

@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from portal.models.nmbrs_rest import NmbrsIdMap
-from portal.nmbrs.errors import NmbrsError
+from portal.nmbrs.errors import N_, NmbrsError
 from portal.nmbrs.rest.client import RestNmbrsClient
 from portal.nmbrs.types import (
     AnnualStatement,
@@ -24,7 +24,7 @@ from portal.nmbrs.types import (
 
 
 class NotMigrated(NmbrsError):
-    default_message = (
+    default_message = N_(
         "This Nmbrs object was imported over SOAP and is not yet known over REST. Run "
         "`flask nmbrs-migrate-to-rest` (while SOAP still answers) or link the company again.")
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import Domain, NmbrsConsent
 from portal.models._common import utcnow
-from portal.nmbrs.errors import NmbrsError
+from portal.nmbrs.errors import N_, NmbrsError
 from portal.nmbrs.rest.client import RestNmbrsClient
 from portal.nmbrs.rest.errors import QuotaExceeded
 from portal.services.nmbrs_consent import application_for, oauth_for
@@ -25,13 +25,13 @@ QUOTA_PAUSE = timedelta(days=1)
 
 
 class ConsentPaused(NmbrsError):
-    default_message = (
+    default_message = N_(
         "The Nmbrs call quota of this domain is used up; its imports are paused until the quota "
         "resets. Raise the subscription plan in the Nmbrs developer portal if this happens often.")
 
 
 class ConsentMissing(NmbrsError):
-    default_message = (
+    default_message = N_(
         "This domain imports over the Nmbrs REST API but its consent or the API application is "
         "missing. Open Settings › Nmbrs REST API and click Reconnect.")
 

@@ -5,6 +5,7 @@ Nmbrs answers `{type, httpStatus, code, title, detail, invalid-params, docUrl}` 
 """
 
 from portal.nmbrs.errors import (
+    N_,
     InvalidCredentials,
     NmbrsError,
     NmbrsUnavailable,
@@ -17,7 +18,7 @@ from portal.nmbrs.errors import (
 class ConsentRejected(InvalidCredentials):
     """The access token was refused even after a refresh: the debtor must consent again."""
 
-    default_message = (
+    default_message = N_(
         "Nmbrs no longer accepts this connection. Open the Nmbrs settings and click Reconnect "
         "for this domain, then sign in to Nmbrs as a user of the debtor."
     )
@@ -26,7 +27,7 @@ class ConsentRejected(InvalidCredentials):
 class NoDataAccess(NoRights):
     """40303 (and 40305, 40306): the consenting login may not see this debtor or company."""
 
-    default_message = (
+    default_message = N_(
         "The Nmbrs login that gave consent has no access to this debtor or company. Check the "
         "login's tags and filters on its Template User in Nmbrs, or reconnect the domain with a "
         "login of the right debtor."
@@ -36,7 +37,7 @@ class NoDataAccess(NoRights):
 class SubscriptionDisabled(NoRights):
     """40304: the debtor's Nmbrs environment has no valid subscription."""
 
-    default_message = (
+    default_message = N_(
         "This Nmbrs environment is disabled: it has no valid subscription. Imports for this "
         "domain stop until the subscription is renewed in Nmbrs."
     )
@@ -45,7 +46,7 @@ class SubscriptionDisabled(NoRights):
 class RateLimited(NmbrsUnavailable):
     """42908: too many calls for the subscription plan; retry later."""
 
-    default_message = (
+    default_message = N_(
         "Nmbrs asks us to slow down (too many calls for the subscription plan). The import "
         "will be retried."
     )
@@ -59,7 +60,7 @@ class RateLimited(NmbrsUnavailable):
 class QuotaExceeded(NmbrsError):
     """42909: the call-volume quota is used up until the billing cycle resets. Never retried."""
 
-    default_message = (
+    default_message = N_(
         "The Nmbrs call quota of this connection is used up. Imports for this domain are paused "
         "until the quota resets; raise the subscription plan in the Nmbrs developer portal if "
         "this happens often."
@@ -67,20 +68,22 @@ class QuotaExceeded(NmbrsError):
 
 
 class NotFound(NmbrsError):
-    default_message = "Nmbrs could not find the requested data. Check that it still exists in Nmbrs."
+    default_message = N_(
+        "Nmbrs could not find the requested data. Check that it still exists in Nmbrs.")
 
 
 class ServerError(NmbrsError):
     """500: Nmbrs failed unexpectedly. Not retried blindly (the call may have had effects)."""
 
-    default_message = (
+    default_message = N_(
         "Nmbrs had an unexpected error. Try the import again later; if it persists, contact "
         "Nmbrs support with the time of the import."
     )
 
 
 class BadRequest(NmbrsError):
-    default_message = "Nmbrs refused the request as invalid. Contact support with the time of the import."
+    default_message = N_(
+        "Nmbrs refused the request as invalid. Contact support with the time of the import.")
 
 
 BY_CODE = {

@@ -16,7 +16,7 @@ from authlib.common.security import generate_token
 from authlib.integrations.requests_client import OAuth2Session
 from authlib.integrations.base_client import OAuthError
 
-from portal.nmbrs.errors import InvalidCredentials, NmbrsUnavailable, UnexpectedAnswer
+from portal.nmbrs.errors import N_, InvalidCredentials, NmbrsUnavailable, UnexpectedAnswer
 from portal.nmbrs.rest.errors import ConsentRejected
 
 DEFAULT_IDENTITY_URL = "https://identityservice.nmbrs.com"
@@ -46,14 +46,14 @@ class InvalidGrant(ConsentRejected):
 
 
 class InvalidClient(InvalidCredentials):
-    default_message = (
+    default_message = N_(
         "Nmbrs did not accept the API application (client id or client secret). Check them in "
         "Settings → Nmbrs API application."
     )
 
 
 class ConsentDenied(ConsentRejected):
-    default_message = "Consent was not given in Nmbrs, so nothing was connected."
+    default_message = N_("Consent was not given in Nmbrs, so nothing was connected.")
 
 
 @dataclass(frozen=True)

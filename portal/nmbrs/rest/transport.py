@@ -10,7 +10,7 @@ from typing import Protocol
 
 import requests
 
-from portal.nmbrs.errors import NmbrsError, NmbrsUnavailable, UnexpectedAnswer
+from portal.nmbrs.errors import N_, NmbrsError, NmbrsUnavailable, UnexpectedAnswer
 from portal.nmbrs.rest.errors import (
     INVALID_TOKEN_CODES,
     ConsentRejected,
@@ -38,7 +38,7 @@ class TokenSource(Protocol):
 
 
 class DocumentNotReady(NmbrsUnavailable):
-    default_message = (
+    default_message = N_(
         "Nmbrs did not finish generating a document in time. The import will be retried."
     )
 

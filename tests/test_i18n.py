@@ -120,3 +120,26 @@ def test_the_committed_mo_file_matches_the_catalogue():
                 for m in catalog if m.id and (not only_translated or (m.string and not m.fuzzy))}
 
     assert table(compiled) == table(source, only_translated=True)
+
+
+# -- texts made in Python -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("language,expected", [
+    ("nl", (["Loonstroken: 3", "Loonjournaalposten: 1", "Medewerkers aangemaakt: 2"],
+            "Handmatige import", "geslaagd", "Aan voor alle administraties")),
+    ("en", (["Pay slips: 3", "Journal entries: 1", "Employees created: 2"],
+            "Manual import", "succeeded", "On for all administrations")),
+])
+def test_import_history_labels_and_summaries_in_both_languages(app, language, expected):
+    from portal.models import ImportStatus
+    from portal.services.import_overview import KIND_LABELS, summary_lines
+
+    with app.app_context(), app.test_request_context(headers={"Accept-Language": language}):
+        from flask_babel import gettext
+
+        lines = summary_lines({"pay slips": 3, "journal entries": 1, "employees created": 2,
+                               "annual statements": 0})
+        shown = (lines, str(KIND_LABELS["manual"]), ImportStatus.SUCCEEDED.label,
+                 gettext("On for all administrations"))
+    assert shown == expected

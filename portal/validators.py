@@ -3,7 +3,7 @@
 One place decides what text, ids, page numbers and relation codes the app accepts, so that no
 input reaches the database or a template that could give a 500 or display spoofed text:
 
-- `text_problem` / `PlainText`: no control characters (NUL, ESC, CR/LF, …) and no bidirectional
+- `text_problem`: no control characters (NUL, ESC, CR/LF, …) and no bidirectional
   overrides or marks in a text field. `portal.forms.PortalForm` runs it on every text field of
   every form; a new form only has to inherit from `PortalForm`.
 - `parse_id`: a database id from a query string or form value; ids beyond what both SQLite
@@ -52,20 +52,6 @@ def text_problem(text, allow_newlines: bool = False) -> str | None:
     if not isinstance(text, str) or not text:
         return None
     return TEXT_MESSAGE if forbidden_character(text, allow_newlines) is not None else None
-
-
-class PlainText:
-    """WTForms validator: no control or bidi characters (see `text_problem`)."""
-
-    field_flags = {}
-
-    def __init__(self, allow_newlines: bool = False, message: str | None = None):
-        self.allow_newlines = allow_newlines
-        self.message = message
-
-    def __call__(self, form, field):
-        if text_problem(field.data, self.allow_newlines):
-            raise ValidationError(self.message or TEXT_MESSAGE)
 
 
 def is_ascii_number(value) -> bool:

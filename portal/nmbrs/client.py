@@ -121,25 +121,12 @@ class NmbrsClient:
         """The run's journal entry, or None when Nmbrs has none."""
         return journals.get_journal(self.transport, company_id, run_id, year)
 
-    def payslips(self, company_id: int, run_id: int, year: int) -> list[PaySlip]:
-        """One PaySlip per employee slip in the run (a per-employee call for each run employee)."""
-        return [
-            slip
-            for member in self.run_employees(company_id, run_id, year)
-            for slip in payslips.get_employee_payslips(self.transport, member.employee_id,
-                                                       company_id, run_id, year)
-        ]
-
     def payslip(self, employee_id: int, company_id: int, run_id: int,
                 year: int) -> PaySlip | None:
         """The employee's pay slip in a run (the first, should Nmbrs send several), or None."""
         slips = payslips.get_employee_payslips(self.transport, employee_id, company_id, run_id,
                                                year)
         return slips[0] if slips else None
-
-    def run_payslips_pdf(self, company_id: int, run_id: int, year: int) -> bytes | None:
-        """All pay slips of a run in one PDF."""
-        return payslips.get_run_payslips_pdf(self.transport, company_id, run_id, year)
 
     def wage_tax_declarations(self, company_id: int, year: int) -> list[WageTaxDeclaration]:
         """Wage-tax declarations of a company in a year."""

@@ -9,14 +9,6 @@ from portal.nmbrs.soap import SoapTransport
 from portal.nmbrs.types import PaySlip
 
 
-def get_run_payslips_pdf(transport: SoapTransport, company_id: int, run_id: int,
-                         year: int) -> bytes | None:
-    """All pay slips of a run in one PDF (SalaryDocuments_GetAllPayslipsPDFByRunCompany_v2)."""
-    result = transport.call("CompanyService", "SalaryDocuments_GetAllPayslipsPDFByRunCompany_v2",
-                            [("CompanyId", company_id), ("RunID", run_id), ("intYear", year)])
-    return decode_pdf(result.find("PDF")) if result is not None else None
-
-
 def get_employee_payslips(transport: SoapTransport, employee_id: int, company_id: int,
                           run_id: int, year: int) -> list[PaySlip]:
     """One employee's pay slip(s) in a run (…GetEmployeePayslipsPDFByRunCompany_v2)."""

@@ -28,7 +28,6 @@ from portal.document_types import (
     DOCUMENT_SWITCHES,
     IMPORT_FLAGS,
     PREFERENCE_DEFAULTS,
-    PREFERENCE_NAMES,
 )
 from portal.extensions import db
 from portal.models import Administration, Domain, NmbrsSettings, Portal
@@ -37,7 +36,6 @@ from portal.models.nmbrs_link import PORTAL_SCOPE
 from portal.services import audit
 from portal.stored_text import N_
 
-PORTAL, DOMAIN, ADMINISTRATION = "portal", "domain", "administration"
 # The groups an override sets as a whole, and the column telling whether a row sets the group.
 GROUPS = {"credentials": ("username",), "imports": IMPORT_FLAGS, "days": DAYS}
 GROUP_MARKER = {"credentials": "username", "imports": IMPORT_FLAGS[0], "days": DAYS[0]}
@@ -88,9 +86,9 @@ def compute(portal_enabled: bool, *rows: NmbrsSettings | None) -> EffectiveSetti
         for name in names:
             value = getattr(row, name) if row is not None else None
             values[name] = DEFAULTS[name] if value is None else value
-            sources[name] = row.level if row is not None else PORTAL
+            sources[name] = row.level if row is not None else PORTAL_SCOPE
     credentials = _nearest(chain, "credentials")
-    sources["credentials"] = credentials.level if credentials is not None else PORTAL
+    sources["credentials"] = credentials.level if credentials is not None else PORTAL_SCOPE
     connected = bool(portal_enabled and portal_row is not None and portal_row.has_credentials)
     return EffectiveSettings(
         connected=connected,

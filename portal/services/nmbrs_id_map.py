@@ -136,18 +136,11 @@ class MappedRestClient:
     def journal(self, company_id: int, run_id: int, year: int):
         return self.rest.journal(self._g("Company", company_id), self._g("Run", run_id), year)
 
-    def payslips(self, company_id: int, run_id: int, year: int) -> list[PaySlip]:
-        slips = self.rest.payslips(self._g("Company", company_id), self._g("Run", run_id), year)
-        return [replace(s, employee_id=self._i("Employee", s.employee_id)) for s in slips]
-
     def payslip(self, employee_id: int, company_id: int, run_id: int,
                 year: int) -> PaySlip | None:
         slip = self.rest.payslip(self._g("Employee", employee_id), self._g("Company", company_id),
                                  self._g("Run", run_id), year)
         return replace(slip, employee_id=employee_id) if slip else None
-
-    def run_payslips_pdf(self, company_id: int, run_id: int, year: int) -> bytes | None:
-        return None
 
     def wage_tax_declarations(self, company_id: int, year: int) -> list[WageTaxDeclaration]:
         return [replace(d, id=self._i("WageTax", d.id))

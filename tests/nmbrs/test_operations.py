@@ -87,24 +87,6 @@ def test_payslip_of_one_employee(rsps, client):
     assert slip.pdf.startswith(PDF_START)
 
 
-def test_payslips_of_a_run_are_fetched_per_employee(rsps, client):
-    expect(rsps, "CompanyService", "Run_GetEmployeesByRunCompany",
-           [("CompanyId", 54613), ("RunId", 987654), ("Year", 2024)])
-    for employee_id in (503293, 503294):
-        expect(rsps, "CompanyService", "SalaryDocuments_GetEmployeePayslipsPDFByRunCompany_v2",
-               [("EmployeeID", employee_id), ("CompanyId", 54613), ("RunID", 987654),
-                ("intYear", 2024)])
-    slips = client.payslips(54613, 987654, 2024)
-    assert [s.employee_id for s in slips] == [503293, 503294]
-    assert all(s.pdf.startswith(PDF_START) for s in slips)
-
-
-def test_all_payslips_in_one_pdf(rsps, client):
-    expect(rsps, "CompanyService", "SalaryDocuments_GetAllPayslipsPDFByRunCompany_v2",
-           [("CompanyId", 54613), ("RunID", 987654), ("intYear", 2024)])
-    assert client.run_payslips_pdf(54613, 987654, 2024).startswith(PDF_START)
-
-
 def test_wage_tax_declarations(rsps, client):
     expect(rsps, "CompanyService", "WageTax_GetList", [("CompanyId", 54613), ("intYear", 2024)])
     [declaration] = client.wage_tax_declarations(54613, 2024)

@@ -104,11 +104,6 @@ CASES = [
     <CompanyId>54613</CompanyId><RunId>987654</RunId><intYear>2024</intYear>
   </Journals_GetByRunCompany_v2>
 </soap:Body>"""), lambda c: c.journal(54613, 987654, 2024)),
-    # §6.1 table: CompanyId, RunID, intYear (mind RunID).
-    Case("CompanyService", "SalaryDocuments_GetAllPayslipsPDFByRunCompany_v2",
-         from_table("CompanyService", "SalaryDocuments_GetAllPayslipsPDFByRunCompany_v2",
-                    [("CompanyId", 54613), ("RunID", 987654), ("intYear", 2024)]),
-         lambda c: c.run_payslips_pdf(54613, 987654, 2024)),
     # §6.1 example body.
     Case("CompanyService", "SalaryDocuments_GetEmployeePayslipsPDFByRunCompany_v2",
          with_header("CompanyService", """

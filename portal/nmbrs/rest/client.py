@@ -1,8 +1,8 @@
 """`RestNmbrsClient`: the `NmbrsClient` interface over the Nmbrs REST API, for one consent.
 
 Same methods, typed results and exceptions as the SOAP client, so jobs and screens do not change.
-Ids are GUID strings instead of ints. Differences forced by the API (nmbrs-rest-api.md §1.1.6):
-no run-wide pay-slip PDF (`run_payslips_pdf` answers None), pay slips per employee per period.
+Ids are GUID strings instead of ints. A difference forced by the API (nmbrs-rest-api.md §1.1.6):
+pay slips per employee per period (`payslip` answers the slip of the run's first period).
 """
 
 from collections.abc import Mapping
@@ -130,20 +130,11 @@ class RestNmbrsClient:
         text = document_text(data).strip() if data else ""
         return parse_journal_xml(text) if text else None
 
-    def payslips(self, company_id: str, run_id: str, year: int) -> list[PaySlip]:
-        """Every run employee's pay slips for the periods of the run."""
-        return [slip for member in self.run_employees(company_id, run_id, year)
-                for slip in self._employee_slips(member.employee_id, company_id, run_id, year)]
-
     def payslip(self, employee_id: str, company_id: str, run_id: str,
                 year: int) -> PaySlip | None:
         """The employee's pay slip for the run's first period, or None."""
         slips = self._employee_slips(employee_id, company_id, run_id, year)
         return slips[0] if slips else None
-
-    def run_payslips_pdf(self, company_id: str, run_id: str, year: int) -> bytes | None:
-        """REST has no run-wide pay-slip PDF."""
-        return None
 
     def wage_tax_declarations(self, company_id: str, year: int) -> list[WageTaxDeclaration]:
         """Wage-tax declarations of a company in a year."""

@@ -52,10 +52,6 @@ class InvalidClient(InvalidCredentials):
     )
 
 
-class ConsentDenied(ConsentRejected):
-    default_message = N_("Consent was not given in Nmbrs, so nothing was connected.")
-
-
 @dataclass(frozen=True)
 class TokenSet:
     """What the token endpoint answered; `refresh_token` is single use (rotation)."""

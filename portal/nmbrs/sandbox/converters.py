@@ -26,7 +26,6 @@ OPERATIONS = {
     ("CompanyService", "Converter_GetByCompany_IntToGuid"): ("Entity", "CompanyId"),
     ("DebtorService", "Converter_GetDebtors_IntToGuid"): (),
 }
-ENTITIES = ("Company", "Employee", "Debtor")
 
 
 def handles(request: Request) -> tuple[str, str] | None:

@@ -178,17 +178,6 @@ def _payslip_pdf(company: SandboxCompany, employee, run, revision: int = 0) -> s
     return _pdf_base64(lines + [f"Correctie {revision}"] * bool(revision))
 
 
-def all_payslips(world: SandboxData, params: dict) -> ResultContent:
-    """CompanyService/SalaryDocuments_GetAllPayslipsPDFByRunCompany_v2: one PDF."""
-    company = _company(world, params["CompanyId"])
-    run = company.run(params["RunID"], params["intYear"])
-    if run is None:
-        return None
-    lines = [f"Loonstroken {run.description}", company.name]
-    lines += [f"{e.number}: {e.display_name}" for e in company.employees_in(run.period)]
-    return [_text("PDF", _pdf_base64(lines))]
-
-
 def employee_payslips(world: SandboxData, params: dict) -> ResultContent:
     """CompanyService/SalaryDocuments_GetEmployeePayslipsPDFByRunCompany_v2."""
     company = _company(world, params["CompanyId"])
@@ -341,8 +330,6 @@ OPERATIONS: dict[str, dict[str, Operation]] = {
         "Run_GetList": Operation(("CompanyId", "Year"), run_list),
         "Run_GetEmployeesByRunCompany": Operation(("CompanyId", "RunId", "Year"), run_employees),
         "Journals_GetByRunCompany_v2": Operation(("CompanyId", "RunId", "intYear"), journal),
-        "SalaryDocuments_GetAllPayslipsPDFByRunCompany_v2":
-            Operation(("CompanyId", "RunID", "intYear"), all_payslips),
         "SalaryDocuments_GetEmployeePayslipsPDFByRunCompany_v2":
             Operation(("EmployeeID", "CompanyId", "RunID", "intYear"), employee_payslips),
         "WageTax_GetList": Operation(("CompanyId", "intYear"), wage_tax_list),

@@ -56,9 +56,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 def _check_configuration(app: Flask) -> None:
     """Refuse to start with a missing, placeholder or unusable SECRET_KEY or ENCRYPTION_KEYS, with
     a message that says what to set. The demo (DEMO_MODE=1) and the tests may run without them."""
-    relaxed = app.testing or app.config.get("DEMO_MODE")
-    problems = settings.secret_key_problems(app.config.get("SECRET_KEY"), required=not relaxed)
-    problems += settings.encryption_key_problems(app.config.get("ENCRYPTION_KEYS") or [],
+    relaxed = app.testing or app.config["DEMO_MODE"]
+    problems = settings.secret_key_problems(app.config["SECRET_KEY"], required=not relaxed)
+    problems += settings.encryption_key_problems(app.config["ENCRYPTION_KEYS"],
                                                  required=not relaxed)
     if problems:
         raise ConfigurationError(
@@ -66,7 +66,7 @@ def _check_configuration(app: Flask) -> None:
             + "\nSet these in the settings file (/etc/payroll-link/env; see .deploy/env.example "
               "and README: Run it on a VPS)."
         )
-    if not app.config.get("SECRET_KEY"):
+    if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = os.urandom(32).hex()
 
 

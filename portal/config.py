@@ -4,6 +4,8 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
+from portal.i18n import DEFAULT_LOCALE, TIMEZONE
+
 HTMX_VERSION = "2.0.11"
 HTMX_CDN_URL = f"https://cdn.jsdelivr.net/npm/htmx.org@{HTMX_VERSION}/dist/htmx.min.js"
 # sha384 of the file above, the same bytes as static/vendor/htmx-2.0.11.min.js.
@@ -117,6 +119,8 @@ DEFAULTS = {
     # The Nmbrs REST API and its OAuth 2.0 identity server (SOAP ends 1 March 2027).
     "NMBRS_REST_URL": "https://api.nmbrsapp.com",
     "NMBRS_IDENTITY_URL": "https://identityservice.nmbrs.com",
+    # The OAuth callback registered with Nmbrs; None means this app's own callback URL.
+    "NMBRS_REDIRECT_URI": None,
     "NMBRS_RATE_LIMIT": 120,
     "NMBRS_TIMEOUT": 30.0,
     "NMBRS_RETRY_BUDGET_SECONDS": 20.0,
@@ -130,6 +134,9 @@ DEFAULTS = {
     # PDFs of pay slips and annual statements; None means instance/documents.
     "DOCUMENT_STORE_PATH": None,
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    # Dutch by default, times shown in Amsterdam; the catalogues are in translations/.
+    "BABEL_DEFAULT_LOCALE": DEFAULT_LOCALE,
+    "BABEL_DEFAULT_TIMEZONE": TIMEZONE,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "PERMANENT_SESSION_LIFETIME": timedelta(hours=10),

@@ -11,7 +11,7 @@ class EncryptionNotConfigured(RuntimeError):
 
 
 def _fernet() -> MultiFernet:
-    keys = current_app.config.get("ENCRYPTION_KEYS") or []
+    keys = current_app.config["ENCRYPTION_KEYS"]
     if not keys:
         raise EncryptionNotConfigured(
             "ENCRYPTION_KEYS is not set: refusing to store or read encrypted values."

@@ -44,9 +44,6 @@ def _signed_in() -> bool:
 
 
 def init_app(app: Flask) -> None:
-    app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LOCALE)
-    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", TIMEZONE)
-    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(app.root_path + "/translations"))
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.filters["datetime"] = format_moment
     app.jinja_env.filters["date"] = format_day

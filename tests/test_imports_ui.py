@@ -11,6 +11,7 @@ from redis import Redis
 from sqlalchemy import func, select
 
 from portal import demo_data
+from portal.config import DEFAULTS
 from portal.extensions import db
 from portal.models import (
     AnnualStatement,
@@ -62,7 +63,7 @@ def ids(sandbox_url) -> SandboxIds:
 
 
 def _sandbox_client(sandbox_url):
-    client = NmbrsClient.from_config({"NMBRS_SOAP_URL": sandbox_url},
+    client = NmbrsClient.from_config({**DEFAULTS, "NMBRS_SOAP_URL": sandbox_url},
                                      demo_data.SANDBOX_USERNAME, demo_data.SANDBOX_TOKEN)
     client.verify()
     return client

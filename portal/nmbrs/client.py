@@ -19,8 +19,8 @@ from portal.nmbrs import (
     wage_tax,
     work_costs,
 )
-from portal.nmbrs.ratelimit import DEFAULT_CALLS_PER_SECOND, limiter_from_config
-from portal.nmbrs.soap import DEFAULT_BASE_URL, NmbrsCredentials, SoapTransport
+from portal.nmbrs.ratelimit import limiter_from_config
+from portal.nmbrs.soap import NmbrsCredentials, SoapTransport
 from portal.nmbrs.types import (
     AnnualStatement,
     Company,
@@ -36,9 +36,6 @@ from portal.nmbrs.types import (
     WageTaxDocument,
     WorkCost,
 )
-
-DEFAULT_TIMEOUT = 30.0
-DEFAULT_RETRY_BUDGET = 20.0
 
 
 class EmployeeTypeCache(Protocol):
@@ -66,18 +63,17 @@ class NmbrsClient:
     def from_config(cls, config: Mapping, username: str, token: str, domain: str | None = None,
                     redis=None, on_new_domain: Callable[[str], None] | None = None,
                     employee_type_cache: EmployeeTypeCache | None = None) -> "NmbrsClient":
-        """Build a client from the app config keys NMBRS_SOAP_URL, NMBRS_TIMEOUT and the like.
+        """Build a client from the app config keys NMBRS_SOAP_URL, NMBRS_TIMEOUT,
+        NMBRS_RETRY_BUDGET_SECONDS and NMBRS_RATE_LIMIT (their defaults: `portal.config.DEFAULTS`).
 
         `domain`: the stored sub-domain (no Environment_Get needed); `on_new_domain` is told when
         Nmbrs moved the environment to another sub-domain (found after a 1001)."""
-        limiter = limiter_from_config(redis, int(config.get("NMBRS_RATE_LIMIT",
-                                                            DEFAULT_CALLS_PER_SECOND)))
         transport = SoapTransport(
-            base_url=config.get("NMBRS_SOAP_URL") or DEFAULT_BASE_URL,
+            base_url=config["NMBRS_SOAP_URL"],
             credentials=NmbrsCredentials(username, token, domain),
-            timeout=float(config.get("NMBRS_TIMEOUT", DEFAULT_TIMEOUT)),
-            rate_limiter=limiter,
-            retry_budget=float(config.get("NMBRS_RETRY_BUDGET_SECONDS", DEFAULT_RETRY_BUDGET)),
+            timeout=float(config["NMBRS_TIMEOUT"]),
+            rate_limiter=limiter_from_config(redis, int(config["NMBRS_RATE_LIMIT"])),
+            retry_budget=float(config["NMBRS_RETRY_BUDGET_SECONDS"]),
         )
         transport.on_new_domain = on_new_domain
         return cls(transport, employee_type_cache)

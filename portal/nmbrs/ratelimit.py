@@ -4,7 +4,6 @@ import os
 import time
 from collections.abc import Callable
 
-DEFAULT_CALLS_PER_SECOND = 120
 DEFAULT_KEY = "nmbrs:ratelimit"
 # A grant is counted over a little more than a second: a call granted just before a second ends
 # may reach Nmbrs a few (busy machine: tens of) milliseconds later, inside the next second.
@@ -31,7 +30,7 @@ return {0, tonumber(oldest[2]) + window - now}
 class RedisRateLimiter:
     """At most `calls_per_second` grants in any one-second window, across all processes."""
 
-    def __init__(self, redis, calls_per_second: int = DEFAULT_CALLS_PER_SECOND,
+    def __init__(self, redis, calls_per_second: int,
                  key: str = DEFAULT_KEY, window_seconds: float = DEFAULT_WINDOW_SECONDS,
                  sleep: Callable[[float], None] = time.sleep):
         if calls_per_second < 1:
@@ -52,8 +51,8 @@ class RedisRateLimiter:
             self._sleep(max(int(value), 1000) / 1_000_000)
 
 
-def limiter_from_config(redis, calls_per_second: int | None) -> RedisRateLimiter | None:
-    """A shared limiter, or None when no Redis is given."""
+def limiter_from_config(redis, calls_per_second: int) -> RedisRateLimiter | None:
+    """A shared limiter (NMBRS_RATE_LIMIT calls per second), or None when no Redis is given."""
     if redis is None:
         return None
-    return RedisRateLimiter(redis, calls_per_second or DEFAULT_CALLS_PER_SECOND)
+    return RedisRateLimiter(redis, calls_per_second)

@@ -24,7 +24,6 @@ log = logging.getLogger(__name__)
 
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 NAMESPACE_ROOT = "https://api.nmbrs.nl/soap/v3"
-DEFAULT_BASE_URL = "https://api.nmbrs.nl/soap/v3"
 
 ET.register_namespace("soap", SOAP_ENV)
 

@@ -21,7 +21,7 @@ class StoredFile:
 
 
 def _root() -> Path:
-    root = Path(current_app.config.get("DOCUMENT_STORE_PATH")
+    root = Path(current_app.config["DOCUMENT_STORE_PATH"]
                 or Path(current_app.instance_path) / "documents")
     root.mkdir(parents=True, exist_ok=True)
     return root

@@ -20,7 +20,6 @@ from portal.models._common import utcnow
 from portal.nmbrs.errors import NmbrsError
 from portal.nmbrs.rest.client import RestNmbrsClient
 from portal.nmbrs.rest.oauth import (
-    DEFAULT_IDENTITY_URL,
     REQUIRED_SCOPES,
     InvalidGrant,
     NmbrsOAuth,
@@ -77,19 +76,18 @@ def save_application(portal: Portal, user: User, client_id: str, client_secret: 
 def oauth_for(application: NmbrsApiApplication) -> NmbrsOAuth:
     config = current_app.config
     return NmbrsOAuth(application.client_id, application.client_secret,
-                      config.get("NMBRS_IDENTITY_URL") or DEFAULT_IDENTITY_URL,
-                      timeout=float(config.get("NMBRS_TIMEOUT", 30)))
+                      config["NMBRS_IDENTITY_URL"], timeout=float(config["NMBRS_TIMEOUT"]))
 
 
 def identity_origin() -> str:
     """scheme://host[:port] of the identity server (for the page's Content-Security-Policy)."""
-    parts = urlsplit(current_app.config.get("NMBRS_IDENTITY_URL") or DEFAULT_IDENTITY_URL)
+    parts = urlsplit(current_app.config["NMBRS_IDENTITY_URL"])
     return f"{parts.scheme}://{parts.netloc}"
 
 
 def redirect_uri() -> str:
     """The callback to register with Nmbrs (fixed per installation)."""
-    return current_app.config.get("NMBRS_REDIRECT_URI") or url_for(
+    return current_app.config["NMBRS_REDIRECT_URI"] or url_for(
         "nmbrs_rest.callback", _external=True)
 
 

@@ -75,7 +75,7 @@ def _missed(portal_id: int) -> list[MissedImport]:
 
 
 def _unreachable_message(missed: list[MissedImport]) -> dict:
-    retries = len(current_app.config.get("IMPORT_RETRY_INTERVALS", [30, 120, 600]))
+    retries = len(current_app.config["IMPORT_RETRY_INTERVALS"])
     since = min(m.first_missed for m in missed)
     return text(N_(
         "Nmbrs did not answer (not reachable or too slow) during the automatic imports since "

@@ -16,6 +16,7 @@ from redis import Redis
 from sqlalchemy import func, select
 
 from portal import demo_data
+from portal.config import DEFAULTS
 from portal.extensions import db
 from portal.models import (
     Administration,
@@ -83,7 +84,7 @@ def site(request, tmp_path, monkeypatch):
             administration_id = _seed()
 
         def client_for(_administration, **_options):
-            client = NmbrsClient.from_config({"NMBRS_SOAP_URL": sandbox_url},
+            client = NmbrsClient.from_config({**DEFAULTS, "NMBRS_SOAP_URL": sandbox_url},
                                              demo_data.SANDBOX_USERNAME, demo_data.SANDBOX_TOKEN)
             client.verify()
             return client

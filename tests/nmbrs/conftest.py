@@ -7,6 +7,7 @@ import responses
 from nmbrs_helpers import make_transport
 
 from portal.nmbrs.client import NmbrsClient
+from tests.conftest import redis_url
 
 
 @pytest.fixture
@@ -24,11 +25,11 @@ def client() -> NmbrsClient:
 def redis_db15():
     """A real Redis on DB 15; yields a unique key and deletes only that key afterwards."""
     redis = pytest.importorskip("redis")
-    connection = redis.Redis(host="127.0.0.1", port=6379, db=15)
+    connection = redis.Redis.from_url(redis_url(15))
     try:
         connection.ping()
     except redis.ConnectionError:
-        pytest.skip("Redis on 127.0.0.1:6379 is not running")
+        pytest.skip(f"Redis at {redis_url(15)} is not running")
     key = f"test:nmbrs:ratelimit:{uuid.uuid4().hex}"
     yield connection, key
     connection.delete(key)

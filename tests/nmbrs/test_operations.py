@@ -6,6 +6,7 @@ from decimal import Decimal
 import responses
 from nmbrs_helpers import BASE_URL, answer, make_transport, soap_matcher
 
+from portal.config import DEFAULTS
 from portal.nmbrs.client import NmbrsClient
 
 PDF_START = b"%PDF-1.4"
@@ -185,7 +186,7 @@ def test_work_costs(rsps, client):
 
 def test_from_config_reads_the_settings():
     client = NmbrsClient.from_config(
-        {"NMBRS_SOAP_URL": "http://x/soap/v3/", "NMBRS_TIMEOUT": "7",
+        {**DEFAULTS, "NMBRS_SOAP_URL": "http://x/soap/v3/", "NMBRS_TIMEOUT": "7",
          "NMBRS_RETRY_BUDGET_SECONDS": 3}, "u@x.nl", "tok", domain="d")
     assert client.transport.base_url == "http://x/soap/v3"
     assert client.transport.timeout == 7.0
@@ -195,6 +196,6 @@ def test_from_config_reads_the_settings():
 
 
 def test_from_config_defaults_to_production():
-    client = NmbrsClient.from_config({}, "u@x.nl", "tok")
+    client = NmbrsClient.from_config(DEFAULTS, "u@x.nl", "tok")
     assert client.transport.base_url == "https://api.nmbrs.nl/soap/v3"
     assert client.transport.timeout == 30.0

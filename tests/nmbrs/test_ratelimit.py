@@ -3,6 +3,7 @@
 import threading
 from collections import Counter
 
+from portal.config import DEFAULTS
 from portal.nmbrs.ratelimit import RedisRateLimiter, limiter_from_config
 
 CEILING = 15
@@ -44,4 +45,4 @@ def test_no_limiter_without_redis():
 
 def test_default_ceiling_is_120(redis_db15):
     connection, key = redis_db15
-    assert limiter_from_config(connection, None).calls_per_second == 120
+    assert limiter_from_config(connection, DEFAULTS["NMBRS_RATE_LIMIT"]).calls_per_second == 120

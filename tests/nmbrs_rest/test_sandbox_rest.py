@@ -20,6 +20,7 @@ from portal.nmbrs.sandbox.identity import (
 )
 from portal.nmbrs.sandbox.rest_server import RestOptions, running_rest_sandbox
 from portal import demo_data
+from portal.config import DEFAULTS
 from tests.nmbrs_rest.openapi import validate_exchange, validate_response
 from tests.nmbrs_rest.test_client_spec_coverage import CLIENT_PATHS
 
@@ -89,7 +90,7 @@ def test_every_answer_of_a_full_read_passes_the_official_spec(sandbox):
 
 def test_rest_guids_are_derived_from_the_soap_ids(sandbox):
     client = connected(sandbox)
-    soap = NmbrsClient.from_config({"NMBRS_SOAP_URL": sandbox.soap_url},
+    soap = NmbrsClient.from_config({**DEFAULTS, "NMBRS_SOAP_URL": sandbox.soap_url},
                                    demo_data.SANDBOX_USERNAME, demo_data.SANDBOX_TOKEN)
     soap.verify()
     [debtor] = client.debtors()

@@ -9,10 +9,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from portal.nmbrs.journals import parse_journal_xml
-from portal.nmbrs.ratelimit import DEFAULT_CALLS_PER_SECOND, limiter_from_config
+from portal.nmbrs.ratelimit import limiter_from_config
 from portal.nmbrs.rest import shapes
 from portal.nmbrs.rest.errors import NotFound
-from portal.nmbrs.rest.transport import DEFAULT_BASE_URL, RestTransport, TokenSource
+from portal.nmbrs.rest.transport import RestTransport, TokenSource
 from portal.nmbrs.types import (
     AnnualStatement,
     Company,
@@ -28,9 +28,6 @@ from portal.nmbrs.types import (
     WorkCost,
 )
 from portal.nmbrs.wage_tax import parse_wage_tax_xml
-
-DEFAULT_TIMEOUT = 30.0
-DEFAULT_RETRY_BUDGET = 20.0
 
 
 @dataclass(frozen=True)
@@ -65,16 +62,15 @@ class RestNmbrsClient:
     @classmethod
     def from_config(cls, config: Mapping, subscription_key: str, tokens: TokenSource,
                     redis=None) -> "RestNmbrsClient":
-        """Build a client from NMBRS_REST_URL, NMBRS_TIMEOUT, NMBRS_RATE_LIMIT and the like."""
-        limiter = limiter_from_config(redis, int(config.get("NMBRS_RATE_LIMIT",
-                                                            DEFAULT_CALLS_PER_SECOND)))
+        """Build a client from the app config keys NMBRS_REST_URL, NMBRS_TIMEOUT,
+        NMBRS_RETRY_BUDGET_SECONDS and NMBRS_RATE_LIMIT (their defaults: `portal.config.DEFAULTS`)."""
         transport = RestTransport(
-            base_url=config.get("NMBRS_REST_URL") or DEFAULT_BASE_URL,
+            base_url=config["NMBRS_REST_URL"],
             subscription_key=subscription_key,
             tokens=tokens,
-            timeout=float(config.get("NMBRS_TIMEOUT", DEFAULT_TIMEOUT)),
-            rate_limiter=limiter,
-            retry_budget=float(config.get("NMBRS_RETRY_BUDGET_SECONDS", DEFAULT_RETRY_BUDGET)),
+            timeout=float(config["NMBRS_TIMEOUT"]),
+            rate_limiter=limiter_from_config(redis, int(config["NMBRS_RATE_LIMIT"])),
+            retry_budget=float(config["NMBRS_RETRY_BUDGET_SECONDS"]),
         )
         return cls(transport)
 

@@ -19,7 +19,6 @@ from authlib.integrations.base_client import OAuthError
 from portal.nmbrs.errors import N_, InvalidCredentials, NmbrsUnavailable, UnexpectedAnswer
 from portal.nmbrs.rest.errors import ConsentRejected
 
-DEFAULT_IDENTITY_URL = "https://identityservice.nmbrs.com"
 AUTHORIZE_PATH = "/connect/authorize"
 TOKEN_PATH = "/connect/token"
 REVOCATION_PATH = "/connect/revocation"
@@ -102,10 +101,10 @@ class NmbrsOAuth:
     """The Nmbrs API application (client id + secret) talking to the identity server."""
 
     def __init__(self, client_id: str, client_secret: str,
-                 identity_url: str = DEFAULT_IDENTITY_URL, timeout: float = 30.0):
+                 identity_url: str, timeout: float = 30.0):
         self.client_id = client_id
         self._client_secret = client_secret
-        self.identity_url = (identity_url or DEFAULT_IDENTITY_URL).rstrip("/")
+        self.identity_url = identity_url.rstrip("/")
         self.timeout = timeout
 
     def __repr__(self) -> str:

@@ -21,7 +21,6 @@ from portal.nmbrs.rest.errors import (
 
 log = logging.getLogger(__name__)
 
-DEFAULT_BASE_URL = "https://api.nmbrsapp.com"
 MAX_PAGE_SIZE = 100
 MAX_PAGES = 10_000
 DOCUMENT_FIRST_POLL = 1.0
@@ -52,7 +51,7 @@ class RestTransport:
                  document_timeout: float = DEFAULT_DOCUMENT_TIMEOUT,
                  sleep: Callable[[float], None] = time.sleep,
                  clock: Callable[[], float] = time.monotonic):
-        self.base_url = (base_url or DEFAULT_BASE_URL).rstrip("/")
+        self.base_url = base_url.rstrip("/")
         self._subscription_key = subscription_key
         self.tokens = tokens
         self.timeout = timeout

@@ -1,5 +1,5 @@
 # Payroll Link: `make run` starts the demo, `make test` runs the tests. See README.md.
-.PHONY: run test venv clean-demo help translations
+.PHONY: run test coverage venv clean-demo help translations
 .DEFAULT_GOAL := help
 
 VENV_STAMP := .venv/.requirements-installed
@@ -7,6 +7,7 @@ VENV_STAMP := .venv/.requirements-installed
 help:
 	@echo "make run         the demo on http://127.0.0.1:5000 (venv, Redis, migrations, demo data, worker)"
 	@echo "make test        the tests on SQLite and, when it answers on 127.0.0.1:5432, PostgreSQL"
+	@echo "make coverage    line coverage of portal/ and jobs/ (SQLite, without the browser tests)"
 	@echo "make clean-demo  forget the demo database, keys and logins in instance/"
 
 venv: $(VENV_STAMP)
@@ -20,6 +21,9 @@ run: $(VENV_STAMP)
 
 test: $(VENV_STAMP)
 	.dev/test.sh $(PYTEST_ARGS)
+
+coverage: $(VENV_STAMP)
+	.venv/bin/python -m pytest -q -m "not browser" --cov=portal --cov=jobs --cov-report=term $(PYTEST_ARGS)
 
 clean-demo:
 	rm -f instance/demo.env instance/demo-logins.txt instance/payroll-link.sqlite3*

@@ -29,7 +29,6 @@ from portal.services.importer import (
     nmbrs_problem,
 )
 from portal.services.nmbrs_directory import Directory, round_key
-from portal.services.nmbrs_rest_access import rest_importer_for
 from portal.stored_text import N_, english, text
 
 log = logging.getLogger(__name__)
@@ -126,12 +125,11 @@ def _perform(import_run_id: int, work, round_name: str, require_auto: bool = Tru
 
 
 def _importer_for(administration, settings, import_run, round_name) -> AdministrationImporter:
-    rest = rest_importer_for(administration, import_run.id, round_name)  # domain moved to REST
-    if rest is not None:
-        return rest
+    """The importer over the administration's connection (SOAP, or REST once its domain moved)."""
     redis = redis_connection()
-    client = nmbrs_access.client_for_credentials(settings.credentials_id, redis=redis)
-    directory = Directory(client, settings.credentials_id, round_name, redis)
+    connection = nmbrs_access.connection_for(administration, settings)
+    client = nmbrs_access.client_for(administration, redis, connection=connection)
+    directory = Directory(client, connection.key, round_name, redis)
     return AdministrationImporter(administration, client, directory=directory,
                                   import_run_id=import_run.id,
                                   progress=Progress(import_run.id))

@@ -7,16 +7,17 @@ for credentials being connected. Jobs, views and services all get their client h
 - The employee types (`EmployeeType_GetList`) are kept in Redis per credentials.
 - A page that shows Nmbrs data (`for_page=True`) waits at most NMBRS_PAGE_TIMEOUT seconds per
   call and does not retry: the page says Nmbrs is slow instead of hanging (issue 14).
-- `CLIENT_BUILDERS` maps a connection's protocol to a builder `(config, settings row, redis)
-  → client`. Today every connection is SOAP; the REST client slots in beside it (a `protocol` on
-  the stored credentials picks it; its builder reads its own columns from the row), returning
-  the same `NmbrsClient` interface.
+- One route: `connection_for(administration)` says how the administration reaches Nmbrs — over
+  REST when its domain's consent is active (domains move one by one, issue 11), else over SOAP
+  with the credentials in force — and `CLIENT_BUILDERS` maps that protocol to a builder
+  `(config, source, redis) → client` with the `NmbrsClient` interface (REST: the mapped client
+  of `nmbrs_rest_access`, which speaks the SOAP client's int ids).
 """
 
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 
 from flask import current_app
 from redis.exceptions import RedisError
@@ -26,12 +27,13 @@ from portal.models import Administration, NmbrsSettings
 from portal.nmbrs.client import NmbrsClient
 from portal.nmbrs.errors import NmbrsError
 from portal.nmbrs.types import EmployeeType
-from portal.services.effective_settings import effective_settings
+from portal.services import nmbrs_rest_access
+from portal.services.effective_settings import EffectiveSettings, effective_settings
 from portal.stored_text import N_
 
 log = logging.getLogger(__name__)
 
-SOAP = "soap"
+SOAP, REST = "soap", "rest"
 EMPLOYEE_TYPES_TTL_SECONDS = 24 * 3600
 
 
@@ -53,41 +55,65 @@ def _soap_client(config, row: NmbrsSettings, redis=None) -> NmbrsClient:
     return client
 
 
-# protocol → builder(config, settings row, redis) returning the NmbrsClient interface.
-CLIENT_BUILDERS: dict[str, Callable[..., NmbrsClient]] = {SOAP: _soap_client}
+def _rest_client(config, consent, redis=None):
+    """The domain's consent, with the int ids of the SOAP client (see `nmbrs_rest_access`)."""
+    return nmbrs_rest_access.client_for_consent(consent, redis, config=config)
 
 
-def protocol_of(row: NmbrsSettings) -> str:
-    """The protocol of stored credentials (a column the REST connection adds); SOAP until then."""
-    return getattr(row, "protocol", None) or SOAP
+# protocol → builder(config, source, redis) returning the NmbrsClient interface.
+CLIENT_BUILDERS: dict[str, Callable[..., NmbrsClient]] = {SOAP: _soap_client, REST: _rest_client}
 
 
-def client_for(administration: Administration, redis=None, *, for_page: bool = False
-               ) -> NmbrsClient:
-    """A client with the credentials in force for the administration (see effective_settings);
-    the REST client when the administration's domain has moved to REST (issue 11)."""
-    from portal.services.nmbrs_rest_access import client_for_domain
+@dataclass(frozen=True)
+class Connection:
+    """How an administration reaches Nmbrs: the protocol, what its client is built from (the
+    stored credentials for SOAP, the domain's consent for REST), and `key`, whose view of Nmbrs
+    it is (the credentials' or the consent's; the import round's directory is kept per key)."""
 
-    rest = client_for_domain(administration.domain, redis=redis)
-    if rest is not None:
-        return rest
-    settings = effective_settings(administration)
+    protocol: str
+    source: object
+    key: str
+
+
+def connection_for(administration: Administration,
+                   settings: EffectiveSettings | None = None) -> Connection:
+    """REST when the administration's domain has an active consent, else SOAP with the
+    credentials in force (see effective_settings; `settings` when the caller has them)."""
+    consent = nmbrs_rest_access.active_consent(administration.domain)
+    if consent is not None:
+        return Connection(REST, consent, f"rest-consent-{consent.id}")
+    settings = settings or effective_settings(administration)
     if not settings.connected or settings.credentials_id is None:
         raise NotConnected()
-    return client_for_credentials(settings.credentials_id, redis=redis, for_page=for_page)
+    return Connection(SOAP, _credentials(settings.credentials_id), str(settings.credentials_id))
+
+
+def client_for(administration: Administration, redis=None, *, for_page: bool = False,
+               connection: Connection | None = None) -> NmbrsClient:
+    """The client of the administration's connection (`connection_for`, unless given).
+
+    `redis`: shares the Nmbrs rate limit with every worker (jobs pass it; pages need not).
+    `for_page`: the short page timeout, no retries (see `page_config`)."""
+    connection = connection or connection_for(administration)
+    return CLIENT_BUILDERS[connection.protocol](_config(for_page), connection.source, redis)
 
 
 def client_for_credentials(credentials_id: int, redis=None, *, for_page: bool = False
                            ) -> NmbrsClient:
-    """A client for one stored set of credentials (a portal's, domain's or administration's).
+    """A SOAP client for one stored set of credentials (a portal's, domain's or
+    administration's), as the settings screens check them."""
+    return CLIENT_BUILDERS[SOAP](_config(for_page), _credentials(credentials_id), redis)
 
-    `redis`: shares the Nmbrs rate limit with every worker (jobs pass it; pages need not).
-    `for_page`: the short page timeout, no retries (see `page_config`)."""
+
+def _credentials(credentials_id: int) -> NmbrsSettings:
     row = db.session.get(NmbrsSettings, credentials_id)
     if row is None or not row.has_credentials:
         raise NotConnected()
-    config = page_config() if for_page else current_app.config
-    return CLIENT_BUILDERS[protocol_of(row)](config, row, redis)
+    return row
+
+
+def _config(for_page: bool):
+    return page_config() if for_page else current_app.config
 
 
 def page_config() -> dict:

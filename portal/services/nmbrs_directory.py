@@ -20,7 +20,7 @@ LOCK_SECONDS = 60
 
 
 class Directory:
-    def __init__(self, client, credentials_id: int, round_key: str, redis: Redis):
+    def __init__(self, client, credentials_id: int | str, round_key: str, redis: Redis):
         self.client = client
         self.redis = redis
         self.prefix = f"nmbrs-directory:{credentials_id}:{round_key}"

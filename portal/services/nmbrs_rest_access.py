@@ -1,8 +1,9 @@
 """The REST side of the client factory: a domain whose consent is active imports over REST.
 
-`client_for_domain` answers None while the domain still runs on SOAP, so the factory in
-`nmbrs_access` falls back to SOAP: domains move one by one. The client speaks the SOAP client's
-int ids (`nmbrs_id_map.MappedRestClient`), so nothing imported before is imported twice.
+`nmbrs_access.connection_for` asks `active_consent` and builds the client with
+`client_for_consent`: domains move one by one. The client speaks the SOAP client's int ids
+(`nmbrs_id_map.MappedRestClient`), so nothing imported before is imported twice. Jobs, views and
+services get their client from `nmbrs_access`, not from here.
 """
 
 from datetime import timedelta
@@ -42,19 +43,9 @@ def active_consent(domain: Domain) -> NmbrsConsent | None:
         NmbrsConsent.domain_id == domain.id, NmbrsConsent.active_since.is_not(None)))
 
 
-def protocol_of_domain(domain: Domain) -> str:
-    return "rest" if active_consent(domain) is not None else "soap"
-
-
-def client_for_domain(domain: Domain, redis=None) -> MappedRestClient | None:
-    """A REST client for the domain, or None when the domain still runs on SOAP."""
-    consent = active_consent(domain)
-    if consent is None:
-        return None
-    return client_for_consent(consent, redis)
-
-
-def client_for_consent(consent: NmbrsConsent, redis=None, mapped: bool = True):
+def client_for_consent(consent: NmbrsConsent, redis=None, mapped: bool = True, config=None):
+    """The consent's REST client (`mapped`: with int ids); `config`: the app config unless a
+    page's (`nmbrs_access.page_config`)."""
     if consent.paused_until and consent.paused_until > utcnow():
         raise ConsentPaused(f"{ConsentPaused.default_message} (until "
                             f"{consent.paused_until:%d-%m-%Y %H:%M} UTC)")
@@ -63,29 +54,13 @@ def client_for_consent(consent: NmbrsConsent, redis=None, mapped: bool = True):
         raise ConsentMissing()
     redis = redis if redis is not None else _redis()
     tokens = ConsentTokens(consent.id, oauth_for(application), db.engine, redis)
-    rest = RestNmbrsClient.from_config(current_app.config, application.subscription_key, tokens,
-                                       redis=redis)
+    rest = RestNmbrsClient.from_config(config if config is not None else current_app.config,
+                                       application.subscription_key, tokens, redis=redis)
     consent_id = consent.id
     rest.transport.on_quota_exceeded = lambda: pause(consent_id)
     if not mapped:
         return rest
     return MappedRestClient(rest, IdMap(db.engine, consent.portal_id))
-
-
-def rest_importer_for(administration, import_run_id: int, round_name: str):
-    """The importer of an administration whose domain imports over REST, else None."""
-    from portal.services.import_progress import Progress
-    from portal.services.importer import AdministrationImporter
-    from portal.services.nmbrs_directory import Directory
-
-    consent = active_consent(administration.domain)
-    if consent is None:
-        return None
-    redis = _redis()
-    client = client_for_consent(consent, redis)
-    directory = Directory(client, f"rest-consent-{consent.id}", round_name, redis)
-    return AdministrationImporter(administration, client, directory=directory,
-                                  import_run_id=import_run_id, progress=Progress(import_run_id))
 
 
 def pause(consent_id: int) -> None:
@@ -105,4 +80,4 @@ def _redis():
     return redis_connection()
 
 
-__all__ = ["ConsentMissing", "ConsentPaused", "QuotaExceeded", "client_for_domain"]
+__all__ = ["ConsentMissing", "ConsentPaused", "QuotaExceeded", "client_for_consent"]

@@ -11,7 +11,8 @@ from portal.nmbrs.sandbox.guids import guid
 from portal.nmbrs.sandbox.rest_server import running_rest_sandbox
 from portal.nmbrs.rest.errors import QuotaExceeded
 from portal.services.nmbrs_id_map import NotMigrated
-from portal.services.nmbrs_rest_access import ConsentPaused, client_for_domain
+from portal.services.nmbrs_access import NotConnected, client_for
+from portal.services.nmbrs_rest_access import ConsentPaused
 from portal import demo_data
 from tests.conftest import fresh_app
 from tests.nmbrs_rest.rest_helpers import connect_domain
@@ -36,10 +37,16 @@ def domain(world):
     return world.domain
 
 
+def client_for_domain(domain):
+    """The factory's client for an administration of the domain."""
+    return client_for(domain.administrations[0])
+
+
 def test_a_domain_on_soap_gets_no_rest_client(domain, sandbox):
     connect_domain(sandbox, domain, active=False)
 
-    assert client_for_domain(domain) is None
+    with pytest.raises(NotConnected):  # SOAP, for which this portal has no credentials
+        client_for_domain(domain)
 
 
 def test_objects_first_seen_over_rest_get_stable_negative_ids(domain, sandbox):
@@ -94,4 +101,4 @@ def test_quota_exceeded_pauses_the_domain(domain, sandbox):
     consent = db.session.get(NmbrsConsent, consent.id)
     consent.paused_until = utcnow() - timedelta(minutes=1)
     db.session.commit()
-    assert client_for_domain(domain) is not None
+    assert client_for_domain(domain).protocol == "rest"

@@ -26,7 +26,7 @@ from portal.services import (
 )
 from portal.services.import_guard import import_blocked_reason
 from portal.document_types import DOCUMENT_LABELS, TICKED_DOCUMENTS
-from portal.htmx import is_htmx, render
+from portal.htmx import is_htmx, render, saved
 from portal.stored_text import render as shown
 from portal.validators import parse_id
 
@@ -71,8 +71,7 @@ def company_section(administration_id):
     administration = load_administration(administration_id)
     return render("imports/company.html", "imports/_company_section.html",
                   administration=administration, domain=administration.domain,
-                  link=company_links.company_link(administration), saved=None,
-                  may_link=can_link_nmbrs_company(current_user))
+                  link=company_links.company_link(administration), may_link=can_link_nmbrs_company(current_user))
 
 
 @bp.post("/<int:administration_id>/nmbrs-company")
@@ -95,12 +94,10 @@ def choose_company(administration_id):
         return _company_chooser(administration, choices=choices, status=422,
                                 field_error=str(taken))
     db.session.commit()
-    if is_htmx():
-        return render("imports/company.html", "imports/_company_section.html",
-                      administration=administration, link=link, may_link=True,
-                      saved=_('Linked to Nmbrs company "%(name)s".', name=chosen.name))
-    return redirect(url_for("administrations.show", administration_id=administration.id)
-                    + "#nmbrs-company", 303)
+    return saved(_('Linked to Nmbrs company "%(name)s".', name=chosen.name),
+                 url_for("administrations.show", administration_id=administration.id)
+                 + "#nmbrs-company", "imports/_company_section.html",
+                 administration=administration, link=link, may_link=True)
 
 
 def _choices(administration):

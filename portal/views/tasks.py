@@ -2,7 +2,7 @@
 
 from math import ceil
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, g, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.authz import PORTAL_STAFF, portal_role_required
 from portal.extensions import db
-from portal.htmx import is_htmx, render
+from portal.htmx import is_htmx, render, saved
 from portal.models import Administration, Domain, Task, TaskStatus, User
 from portal.services import tasks as task_service
 from portal.services.task_causes import cause_family, group_label, task_action, task_title
@@ -132,22 +132,27 @@ def show(task_id):
                            assignees=task_service.assignable_users(task.portal_id))
 
 
-def _answer(task: Task, message: str, status: int = 200, error: str | None = None):
-    """htmx: the updated row or handling panel plus the badge out of band; else back (303)."""
+def _fragment() -> str:
+    """The part of the page the form was in: the task page's handling panel or a list row."""
+    return ("tasks/_handling.html" if request.form.get("fragment") == "detail"
+            else "tasks/_row_response.html")
+
+
+def _saved(task: Task, message: str):
+    """htmx: the updated row or handling panel, the badge and the message out of band; else
+    back to the page the form was on (303)."""
     g.pop("open_task_count", None)  # count after the change
-    if is_htmx():
-        fragment = "tasks/_handling.html" if request.form.get("fragment") == "detail" \
-            else "tasks/_row_response.html"
-        return render(fragment, fragment, status, task=task, message=message, error=error,
-                      changed=True, assignees=task_service.assignable_users(task.portal_id))
-    if error:
-        flash(error, "error")
-    else:
-        flash(message)
     target = request.form.get("next", "")
     if not (target.startswith("/") and not target.startswith("//")):
         target = url_for("tasks.show", task_id=task.id)
-    return redirect(target, 303)
+    return saved(message, target, _fragment(), task=task, changed=True,
+                 assignees=task_service.assignable_users(task.portal_id))
+
+
+def _refused(task: Task, error: str):
+    """Bad input: 422 with the message on the field (in the row or panel, or the task page)."""
+    return render("tasks/show.html", _fragment(), 422, task=task, error=error,
+                  changed=is_htmx(), assignees=task_service.assignable_users(task.portal_id))
 
 
 @bp.post("/<int:task_id>/complete")
@@ -156,7 +161,7 @@ def complete(task_id):
     task = load_task(task_id)
     task_service.complete_task(task, current_user)
     db.session.commit()
-    return _answer(task, _("Task completed: %(title)s", title=task_title(task)))
+    return _saved(task, _("Task completed: %(title)s", title=task_title(task)))
 
 
 @bp.post("/<int:task_id>/assignee")
@@ -169,10 +174,11 @@ def reassign(task_id):
         assignee_id = parse_id(value)
         assignee = db.session.get(User, assignee_id) if assignee_id else None
         if assignee is None or assignee.portal_id != task.portal_id or not assignee.portal_role:
-            return _answer(task, "", 422, error=_("Choose a portal user from the list."))
+            return _refused(task, _("Choose a portal user from the list."))
     task_service.reassign_task(task, assignee, current_user)
     db.session.commit()
-    return _answer(task, _("Task assigned to %(assignee)s: %(title)s", assignee=task.assignee_label, title=task_title(task)))
+    return _saved(task, _("Task assigned to %(assignee)s: %(title)s",
+                          assignee=task.assignee_label, title=task_title(task)))
 
 
 @bp.cli.command("complete-stale")

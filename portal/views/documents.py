@@ -16,8 +16,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    flash,
-    redirect,
     request,
     send_file,
     stream_with_context,
@@ -43,7 +41,7 @@ from portal.models import (
 )
 from portal.services import document_changes, document_store, import_overview
 from portal.i18n import local_period_label
-from portal.htmx import render
+from portal.htmx import render, saved
 from portal.validators import page_number
 
 bp = Blueprint("documents", __name__)
@@ -128,14 +126,9 @@ def payslips(administration_id):
 
 @bp.get("/payslips/<int:payslip_id>.pdf")
 def payslip_pdf(payslip_id):
-    slip = db.session.get(PaySlip, payslip_id)
-    if slip is None:
-        abort(404)
-    load_administration(slip.administration_id)
-    run = slip.payroll_run
-    name = (f"payslip-{run.year}-{run.period_end:02d}-{slip.employee.number:04d}-"
-            f"{_slug(slip.employee.name)}.pdf")
-    return _send_pdf(slip.storage_key, name)
+    return _pdf_download(PaySlip, payslip_id, lambda slip: (
+        f"payslip-{slip.payroll_run.year}-{slip.payroll_run.period_end:02d}-"
+        f"{slip.employee.number:04d}-{_slug(slip.employee.name)}.pdf"))
 
 
 # -- annual statements ------------------------------------------------------------------------
@@ -155,13 +148,9 @@ def annual_statements(administration_id):
 
 @bp.get("/annual-statements/<int:statement_id>.pdf")
 def annual_statement_pdf(statement_id):
-    statement = db.session.get(AnnualStatement, statement_id)
-    if statement is None:
-        abort(404)
-    load_administration(statement.administration_id)
-    name = (f"annual-statement-{statement.year}-{statement.employee.number:04d}-"
-            f"{_slug(statement.employee.name)}.pdf")
-    return _send_pdf(statement.storage_key, name)
+    return _pdf_download(AnnualStatement, statement_id, lambda statement: (
+        f"annual-statement-{statement.year}-{statement.employee.number:04d}-"
+        f"{_slug(statement.employee.name)}.pdf"))
 
 
 def _slug(text: str) -> str:
@@ -170,15 +159,32 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:60] or "employee"
 
 
-def _send_pdf(storage_key: str, download_name: str):
+def _readable(model, document_id: int):
+    """A stored document and its administration, 404 unless the user may read that."""
+    document = db.session.get(model, document_id)
+    if document is None:
+        abort(404)
+    return document, load_administration(document.administration_id)
+
+
+def _pdf_download(model, document_id: int, file_name) -> Response:
+    """The PDF download of every kind of document: `file_name(document)` names the file."""
+    document, _administration = _readable(model, document_id)
     try:
-        path = document_store.path_of(storage_key)
+        path = document_store.path_of(document.storage_key)
     except ValueError:
         abort(404)
     if not path.is_file():
         abort(404)
-    response = send_file(path, mimetype="application/pdf", as_attachment=True,
-                         download_name=download_name, conditional=False, etag=False)
+    return _download(send_file(path, mimetype="application/pdf", as_attachment=True,
+                               download_name=file_name(document), conditional=False,
+                               etag=False))
+
+
+def _download(response: Response, file_name: str | None = None) -> Response:
+    """A file to save, never to render or to keep in a cache."""
+    if file_name is not None:
+        response.headers["Content-Disposition"] = f'attachment; filename="{file_name}"'
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "no-store, private"
     return response
@@ -239,11 +245,8 @@ def journals_csv(administration_id):
         if not entries:
             yield buffer.getvalue()
 
-    name = f"journal-entries-{_slug(administration.name)}.csv"
-    response = Response(stream_with_context(rows()), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    response.headers["Cache-Control"] = "no-store, private"
-    return response
+    return _download(Response(stream_with_context(rows()), mimetype="text/csv"),
+                     f"journal-entries-{_slug(administration.name)}.csv")
 
 
 def _safe_cell(value) -> str:
@@ -276,19 +279,12 @@ def tax_assessments(administration_id):
 @bp.get("/tax-assessments/<int:assessment_id>.xml")
 def tax_assessment_xml(assessment_id):
     """The payroll tax assessment (loonaangifte) as Nmbrs sent it: an XML download."""
-    assessment = db.session.get(TaxAssessment, assessment_id)
-    if assessment is None:
-        abort(404)
-    administration = load_administration(assessment.administration_id)
+    assessment, administration = _readable(TaxAssessment, assessment_id)
     if not assessment.xml:
         abort(404)
-    name = (f"loonaangifte-{assessment.year}-{assessment.period:02d}-"
-            f"{_slug(administration.name)}.xml")
-    response = Response(assessment.xml, mimetype="application/xml")
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "no-store, private"
-    return response
+    return _download(Response(assessment.xml, mimetype="application/xml"),
+                     f"loonaangifte-{assessment.year}-{assessment.period:02d}-"
+                     f"{_slug(administration.name)}.xml")
 
 
 # -- WKR payroll balance ----------------------------------------------------------------------
@@ -341,13 +337,12 @@ def accept_version(administration_id, version_id):
     target = url_for(_PAGE_OF_KIND[version.kind], administration_id=administration.id)
     try:
         document_changes.accept(version, current_user)
-    except document_changes.NothingToAccept as error:
+    except document_changes.NothingToAccept as error:  # accepted already: nothing to do
         db.session.rollback()
-        flash(str(error))
-        return redirect(target, 303)
+        return saved(str(error), target)
     db.session.commit()
-    flash(gettext("The new version from Nmbrs is now the document; the earlier one is kept."))
-    return redirect(target, 303)
+    return saved(gettext("The new version from Nmbrs is now the document; the earlier one is "
+                         "kept."), target)
 
 
 # -- import history ---------------------------------------------------------------------------

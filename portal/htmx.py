@@ -10,7 +10,8 @@ page request.
 A saved form (`saved`): without htmx, flash the message and 303 to the page that shows the
 result. With htmx, the fragment that shows the result, with the message as its `notice`; when
 the result is another page (a new domain), flash and `HX-Redirect` there, because a redirect
-would be followed inside the request and the whole page swapped into the form.
+would be followed inside the request and the whole page swapped into the form. Every form that
+succeeded answers this way (an action too: a started import, a completed task).
 """
 
 from flask import Response, flash, make_response, redirect, render_template, request
@@ -52,10 +53,12 @@ def saved(message: str, url: str, fragment: str | None = None, /, *,
     """The answer to a successfully submitted form (see the module docstring).
 
     `flashed` replaces the message on the page when the notice stands next to the thing it is
-    about and the flash does not ("Settings saved." beside the row, "<name>: Settings saved.")."""
+    about and the flash does not ("Settings saved." beside the row, "<name>: Settings saved.").
+    An empty message: the result says it all (a started import shows its progress)."""
     if is_htmx() and fragment is not None:
         return _varying(make_response(render_template(fragment, notice=message, **context)))
-    flash(flashed or message)
+    if flashed or message:
+        flash(flashed or message)
     if is_htmx():
         return _varying(client_redirect(url))
     return _varying(redirect(url, 303))

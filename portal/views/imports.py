@@ -7,7 +7,7 @@ list of companies beyond the domain's own debtor, is for portal staff only.
 
 from datetime import date
 
-from flask import Blueprint, abort, current_app, redirect, request, url_for
+from flask import Blueprint, abort, current_app, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -210,10 +210,9 @@ def _start(administration, kind, year, import_request):
         return _import_page(administration, year, selected_runs=set(),
                             selected_documents=set(DEFAULT_DOCUMENTS),
                             message=already_running(active))
-    if is_htmx():
-        return render("imports/progress.html", "imports/_progress.html",
-                      administration=administration, **_progress_context(import_run))
-    return redirect(url_for(".import_page", administration_id=administration.id, year=year), 303)
+    return saved("", url_for(".import_page", administration_id=administration.id, year=year),
+                 "imports/_progress.html", administration=administration,
+                 **_progress_context(import_run))
 
 
 def _import_page(administration, year, selected_runs, selected_documents, errors=None,

@@ -7,14 +7,14 @@ session with the PKCE verifier, used once) stands in for the CSRF token.
 
 from datetime import date
 
-from flask import Blueprint, flash, redirect, request, url_for
+from flask import Blueprint, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from portal.authz import PORTAL_STAFF, load_domain, portal_role_required
 from portal.extensions import db
-from portal.htmx import render
+from portal.htmx import render, saved
 from portal.models import Domain, NmbrsConsent, PortalRole
 from portal.nmbrs.rest.oauth import REQUIRED_SCOPES
 from portal.services import nmbrs_consent
@@ -80,8 +80,7 @@ def save_application():
         return render(PAGE, FRAGMENT, 422, **_context(form=form))
     nmbrs_consent.save_application(current_user.portal, current_user, form.client_id.data,
                                    form.client_secret.data, form.subscription_key.data)
-    flash(_("Nmbrs API application saved."))
-    return redirect(url_for(".index"), 303)
+    return saved(_("Nmbrs API application saved."), url_for(".index"))
 
 
 @bp.post("/domains/<int:domain_id>/connect")
@@ -111,8 +110,7 @@ def callback():
     if missing:
         message += " " + _("Nmbrs did not grant: %(scopes)s; Reconnect and allow them.",
                            scopes=", ".join(missing))
-    flash(message)
-    return redirect(url_for(".index"), 303)
+    return saved(message, url_for(".index"))
 
 
 @bp.post("/domains/<int:domain_id>/disconnect")
@@ -121,10 +119,9 @@ def disconnect(domain_id: int):
     """Revoke the consent at Nmbrs and forget its tokens."""
     domain = load_domain(domain_id, manage=True)
     consent = nmbrs_consent.consent_for(domain)
-    if consent is None:
-        flash(_("%(domain)s was not connected to Nmbrs.", domain=domain.name))
-        return redirect(url_for(".index"), 303)
+    if consent is None:  # disconnected already
+        return saved(_("%(domain)s was not connected to Nmbrs.", domain=domain.name),
+                     url_for(".index"))
     warning = nmbrs_consent.disconnect(consent)
-    flash(warning or _("%(domain)s is disconnected from Nmbrs; the consent was revoked.",
-                       domain=domain.name))
-    return redirect(url_for(".index"), 303)
+    return saved(warning or _("%(domain)s is disconnected from Nmbrs; the consent was revoked.",
+                              domain=domain.name), url_for(".index"))

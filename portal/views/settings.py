@@ -1,7 +1,7 @@
 """Settings: the entry point to the portal's settings screens, the user's language and the
 portal's *Payroll connection – Nmbrs* feature switch."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -9,6 +9,7 @@ from portal.authz import portal_role_required
 from portal.extensions import db
 from portal.i18n import LANGUAGES
 from portal.models import PortalRole
+from portal.htmx import saved
 from portal.services import audit
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
@@ -35,8 +36,7 @@ def language():
         return _index(422, language_error=_("Choose a language from the list."))
     current_user.locale = choice or None
     db.session.commit()
-    flash(_("Your language has been saved."))
-    return redirect(url_for("settings.index"), 303)
+    return saved(_("Your language has been saved."), url_for("settings.index"))
 
 
 @bp.post("/nmbrs-feature")
@@ -55,6 +55,6 @@ def nmbrs_feature():
         audit.record(portal.id, f"portal.nmbrs_feature_{'enabled' if wanted else 'disabled'}",
                      portal, user=current_user)
         db.session.commit()
-    flash(_("Payroll connection – Nmbrs is on for the portal.") if wanted
-          else _("Payroll connection – Nmbrs is off for the portal."))
-    return redirect(url_for("settings.index"), 303)
+    return saved(_("Payroll connection – Nmbrs is on for the portal.") if wanted
+                 else _("Payroll connection – Nmbrs is off for the portal."),
+                 url_for("settings.index"))

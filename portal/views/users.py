@@ -1,6 +1,6 @@
 """Users of the portal (Portal administrator only): create users, set portal roles."""
 
-from flask import Blueprint, flash, redirect, url_for
+from flask import Blueprint, flash, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -89,15 +89,13 @@ def set_role(user_id):
     """Change a user's portal role."""
     user = load_portal_user(user_id)
     form = RoleForm()
-    if form.validate_on_submit():
-        if user.id == current_user.id and form.portal_role.data != PortalRole.ADMIN.value:
-            flash(_("You cannot remove your own Portal administrator role."), "error")
-        else:
-            accounts.set_portal_role(user, _role(form.portal_role.data), actor=current_user)
-            db.session.commit()
-            flash(_("Portal role of %(email)s saved.", email=user.email))
-    else:
+    if not form.validate_on_submit():
         flash(_("The portal role of %(email)s was not changed: %(reason)s", email=user.email,
                 reason=INVALID_ROLE), "error")
         return _render_index(UserForm(formdata=None), 422)
-    return redirect(url_for("users.index"), 303)
+    if user.id == current_user.id and form.portal_role.data != PortalRole.ADMIN.value:
+        flash(_("You cannot remove your own Portal administrator role."), "error")
+        return _render_index(UserForm(formdata=None), 422)
+    accounts.set_portal_role(user, _role(form.portal_role.data), actor=current_user)
+    db.session.commit()
+    return saved(_("Portal role of %(email)s saved.", email=user.email), url_for("users.index"))

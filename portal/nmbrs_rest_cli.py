@@ -69,12 +69,9 @@ def demo_application_command():
 def _soap_client_for(administration):
     """The SOAP client of an administration (the converters are SOAP operations)."""
     from portal.services import nmbrs_access
-    from portal.services.effective_settings import effective_settings
 
-    settings = effective_settings(administration)
-    if not settings.connected or settings.credentials_id is None:
-        raise nmbrs_access.NotConnected()
-    return nmbrs_access.client_for_credentials(settings.credentials_id)
+    return nmbrs_access.client_for(
+        administration, connection=nmbrs_access.soap_connection_for(administration))
 
 
 def register(app) -> None:

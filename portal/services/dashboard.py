@@ -288,7 +288,7 @@ def _unlinked(visible) -> tuple[list[tuple[int, str, str, int]], int]:
     how many in all."""
     condition = and_(
         Administration.id.in_(visible),
-        or_(Administration.payroll_contract, Domain.nmbrs_enabled),  # Domain is joined below
+        Administration.has_active_payroll_contract,
         ~select(CompanyLink.id).where(CompanyLink.administration_id == Administration.id)
         .exists(),
     )

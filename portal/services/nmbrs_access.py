@@ -1,5 +1,6 @@
 """The one place that builds an Nmbrs client: for an administration, for stored credentials, or
-for credentials being connected. Jobs, views and services all get their client here.
+for credentials (or a consent) being connected. Jobs, views and services all get their client
+here.
 
 - The sub-domain that `Environment_Get` gave at connect is stored with the credentials and sent
   as `Domain`; no page view or import asks Nmbrs for it again. Only when Nmbrs answers 1001 does
@@ -26,6 +27,8 @@ from portal.extensions import db
 from portal.models import Administration, NmbrsSettings
 from portal.nmbrs.client import NmbrsClient
 from portal.nmbrs.errors import NmbrsError
+from portal.nmbrs.rest.client import RestNmbrsClient
+from portal.nmbrs.rest.tokens import MemoryTokens
 from portal.nmbrs.types import EmployeeType
 from portal.services import nmbrs_rest_access
 from portal.services.effective_settings import EffectiveSettings, effective_settings
@@ -82,6 +85,13 @@ def connection_for(administration: Administration,
     consent = nmbrs_rest_access.active_consent(administration.domain)
     if consent is not None:
         return Connection(REST, consent, f"rest-consent-{consent.id}")
+    return soap_connection_for(administration, settings)
+
+
+def soap_connection_for(administration: Administration,
+                        settings: EffectiveSettings | None = None) -> Connection:
+    """SOAP with the credentials in force, also for a domain on REST (the migration to REST
+    asks SOAP's converters)."""
     settings = settings or effective_settings(administration)
     if not settings.connected or settings.credentials_id is None:
         raise NotConnected()
@@ -122,6 +132,12 @@ def page_config() -> dict:
     config["NMBRS_TIMEOUT"] = float(config["NMBRS_PAGE_TIMEOUT"])
     config["NMBRS_RETRY_BUDGET_SECONDS"] = 0
     return config
+
+
+def client_for_new_consent(subscription_key: str, oauth, tokens) -> RestNmbrsClient:
+    """A REST client on the tokens of a consent just given (not stored yet), to see whose it is."""
+    return RestNmbrsClient.from_config(current_app.config, subscription_key,
+                                       MemoryTokens(oauth, tokens))
 
 
 def verify_credentials(username: str, token: str) -> str:

@@ -18,7 +18,6 @@ from portal.extensions import db
 from portal.models import Domain, NmbrsApiApplication, NmbrsConsent, Portal, User
 from portal.models._common import utcnow
 from portal.nmbrs.errors import NmbrsError
-from portal.nmbrs.rest.client import RestNmbrsClient
 from portal.nmbrs.rest.oauth import (
     REQUIRED_SCOPES,
     InvalidGrant,
@@ -27,7 +26,6 @@ from portal.nmbrs.rest.oauth import (
     new_code_verifier,
     new_state,
 )
-from portal.nmbrs.rest.tokens import MemoryTokens
 from portal.stored_text import render
 from portal.services import matching
 from portal.services.nmbrs_consent_tokens import store_tokens
@@ -164,8 +162,9 @@ def _exchange(application: NmbrsApiApplication, code: str, verifier: str) -> Tok
 
 
 def _consented_debtor(application: NmbrsApiApplication, tokens: TokenSet) -> ConsentedDebtor:
-    client = RestNmbrsClient.from_config(current_app.config, application.subscription_key,
-                                         MemoryTokens(oauth_for(application), tokens))
+    from portal.services.nmbrs_access import client_for_new_consent  # it imports this module
+
+    client = client_for_new_consent(application.subscription_key, oauth_for(application), tokens)
     try:
         debtors = client.debtors()
         info = client.user_info() if "user.info.read" in tokens.scopes else None

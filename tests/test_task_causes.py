@@ -113,3 +113,23 @@ def test_stored_texts_format_periods_days_and_amounts_per_language(world, client
     db.session.commit()
     english = unescape(client.get(f"/tasks/{task.id}").get_data(as_text=True))
     assert 'Run: "May 2026". Debit €1,234.56 and credit €1,234.50 differ' in english
+
+
+def test_consent_tasks_have_their_own_group_and_action(world, client_as):
+    """"nmbrs.consent.domain-N" is not "Nmbrs could not be reached": its own group, title and
+    Reconnect action; the "nmbrs" list leaves it out so the list matches its group count."""
+    consent = raise_task(portal=world.portal, cause=f"nmbrs.consent.domain-{world.domain.id}",
+                         title="Reconnect domain bakkerij-de-vries with Nmbrs.", message="m")
+    unreachable = raise_task(world.administration, cause="nmbrs.NmbrsUnavailable",
+                             title="t", message="m")
+    db.session.commit()
+    client = client_as(world.users["portal-admin"])
+    page = client.get("/tasks?assigned=all").get_data(as_text=True)
+    assert "Reconnect a domain with Nmbrs</a> (1)" in page
+    assert "Nmbrs could not be reached</a> (1)" in page
+    assert (f'id="task-{consent.id}-action" class="button" href="/settings/nmbrs/rest">'
+            "Reconnect") in page
+    only = client.get("/tasks?assigned=all&cause=nmbrs").get_data(as_text=True)
+    assert f'id="task-{unreachable.id}-link"' in only and f'id="task-{consent.id}-link"' not in only
+    consents = client.get("/tasks?assigned=all&cause=nmbrs.consent").get_data(as_text=True)
+    assert f'id="task-{consent.id}-link"' in consents

@@ -14,7 +14,13 @@ from portal.extensions import db
 from portal.htmx import is_htmx, render, saved
 from portal.models import Administration, Domain, Task, TaskStatus, User
 from portal.services import tasks as task_service
-from portal.services.task_causes import cause_family, group_label, task_action, task_title
+from portal.services.task_causes import (
+    NARROWER_FAMILIES,
+    cause_family,
+    group_label,
+    task_action,
+    task_title,
+)
 from portal.validators import page_number, parse_id
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
@@ -86,6 +92,8 @@ def _list_context(filters: Filters) -> dict:
         query = query.where(or_(Task.cause == filters.cause,
                                 Task.cause.startswith(filters.cause + ":", autoescape=True),
                                 Task.cause.startswith(filters.cause + ".", autoescape=True)))
+        for narrower in NARROWER_FAMILIES.get(filters.cause, ()):  # counted in a group of its own
+            query = query.where(~Task.cause.startswith(narrower, autoescape=True))
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     pages = max(ceil(total / PAGE_SIZE), 1)
     filters.page = min(filters.page, pages)

@@ -21,18 +21,25 @@ class DocumentType:
     preference: str | None
     preference_label: object | None
     ticked: bool  # ticked on the manual import page to begin with
+    # The kind its stored versions carry (`DocumentVersion.kind`, services/document_changes);
+    # None: a changed document of this type is not kept as a version.
+    version_kind: str | None = None
 
 
 DOCUMENT_TYPES = (
     DocumentType("journal", _l("Payroll journal entries"), "import_journals",
-                 _l("Import payroll journals automatically"), ticked=True),
+                 _l("Import payroll journals automatically"), ticked=True,
+                 version_kind="journal"),
     DocumentType("payslips", _l("Pay slips"), "import_payslips",
-                 _l("Import pay slips automatically"), ticked=True),
+                 _l("Import pay slips automatically"), ticked=True,
+                 version_kind="payslip"),
     DocumentType("tax_assessments", _l("Payroll tax assessment"), "import_tax_assessments",
-                 _l("Import payroll tax assessments automatically"), ticked=True),
+                 _l("Import payroll tax assessments automatically"), ticked=True,
+                 version_kind="tax_assessment"),
     DocumentType("annual_statements", _l("Annual statements"), None, None, ticked=False),
 )
 JOURNAL, PAYSLIPS, TAX_ASSESSMENTS, ANNUAL_STATEMENTS = (kind.key for kind in DOCUMENT_TYPES)
+VERSION_KINDS = {kind.key: kind.version_kind for kind in DOCUMENT_TYPES if kind.version_kind}
 DOCUMENT_LABELS = {kind.key: kind.label for kind in DOCUMENT_TYPES}
 TICKED_DOCUMENTS = tuple(kind.key for kind in DOCUMENT_TYPES if kind.ticked)
 AUTOMATIC_TYPES = tuple(kind for kind in DOCUMENT_TYPES if kind.preference is not None)

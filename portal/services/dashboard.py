@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, literal, or_, select, union_all
 
+from portal.document_types import ANNUAL_STATEMENTS, JOURNAL, PAYSLIPS, TAX_ASSESSMENTS
 from portal.extensions import db
 from portal.i18n import TIMEZONE
 from portal.models import (
@@ -299,7 +300,8 @@ def _unlinked(visible) -> tuple[list[tuple[int, str, str, int]], int]:
     return [tuple(row) for row in rows], total
 
 
-DOCUMENT_KINDS = ("journal", "payslip", "tax-assessment", "annual-statement")
+DOCUMENT_MODELS = {JOURNAL: JournalEntry, PAYSLIPS: PaySlip, TAX_ASSESSMENTS: TaxAssessment,
+                   ANNUAL_STATEMENTS: AnnualStatement}
 
 
 def _arrived(dashboard: Dashboard, visible, since: datetime) -> None:
@@ -309,15 +311,14 @@ def _arrived(dashboard: Dashboard, visible, since: datetime) -> None:
                func.count(model.id).label("count"))
         .where(model.administration_id.in_(visible), model.imported_at >= since)
         .group_by(model.administration_id)
-        for kind, model in zip(DOCUMENT_KINDS, (JournalEntry, PaySlip, TaxAssessment,
-                                                AnnualStatement), strict=True)
+        for kind, model in DOCUMENT_MODELS.items()
     ]
     counted = union_all(*parts).subquery()
     rows = db.session.execute(
         select(counted.c.administration_id, counted.c.kind, counted.c.count, Administration.name)
         .join(Administration, Administration.id == counted.c.administration_id)
     ).all()
-    totals = dict.fromkeys(DOCUMENT_KINDS, 0)
+    totals = dict.fromkeys(DOCUMENT_MODELS, 0)
     by_administration: dict[int, tuple[str, dict]] = {}
     for administration_id, kind, count, name in rows:
         totals[kind] += count

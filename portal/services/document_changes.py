@@ -27,11 +27,14 @@ from portal.models import (
     PaySlip,
     TaxAssessment,
 )
+from portal import document_types
+from portal.document_types import VERSION_KINDS
 from portal.models._common import utcnow
 from portal.services import audit, tasks
 from portal.stored_text import N_, period, text
 
-JOURNAL, PAYSLIP, TAX_ASSESSMENT = "journal", "payslip", "tax_assessment"
+JOURNAL, PAYSLIP, TAX_ASSESSMENT = (VERSION_KINDS[key] for key in (
+    document_types.JOURNAL, document_types.PAYSLIPS, document_types.TAX_ASSESSMENTS))
 PENDING, EARLIER = "pending", "earlier"
 CENT = Decimal("0.01")
 

@@ -1,6 +1,7 @@
 """GUID ↔ int for one portal's Nmbrs objects (see `NmbrsIdMap`), and a REST client that speaks
 int ids, so the importer, the stored documents and the company links work unchanged over REST."""
 
+import random
 from dataclasses import replace
 
 from sqlalchemy import func, select
@@ -21,6 +22,9 @@ from portal.nmbrs.types import (
     WageTaxDeclaration,
     WageTaxDocument,
 )
+
+
+ID_ATTEMPTS = 20
 
 
 class NotMigrated(NmbrsError):
@@ -73,7 +77,10 @@ class IdMap:
         self._to_guid[(entity, int_id)] = guid
 
     def _lookup_or_add(self, entity: str, guid: str) -> int:
-        for _ in range(3):
+        """Concurrent imports of one portal all reach for the next free id: each retry after a
+        clash steps a random distance further down (gaps are harmless), so 16 workers mapping
+        new employees at once get through instead of failing after a few clashes."""
+        for attempt in range(ID_ATTEMPTS):
             with Session(self.engine) as session:
                 found = session.scalar(select(NmbrsIdMap.int_id).filter_by(
                     portal_id=self.portal_id, entity=entity, guid=guid))
@@ -81,7 +88,7 @@ class IdMap:
                     return found
                 lowest = session.scalar(select(func.min(NmbrsIdMap.int_id)).filter_by(
                     portal_id=self.portal_id, entity=entity)) or 0
-                new_id = min(lowest, 0) - 1
+                new_id = min(lowest, 0) - 1 - random.randrange(8 * attempt + 1)
                 session.add(NmbrsIdMap(portal_id=self.portal_id, entity=entity, int_id=new_id,
                                        guid=guid, source="rest"))
                 try:

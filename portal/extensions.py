@@ -31,8 +31,18 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
 def redis_connection():
-    """The app's Redis (REDIS_URL): the job queues, import progress, the Nmbrs directory."""
+    """The app's Redis (REDIS_URL): the job queues, import progress, the Nmbrs directory.
+
+    One client per app and URL, so its connection pool is reused: a new client per call opened
+    a new connection (with its handshake) for every progress step of an import, the largest
+    share of a worker's CPU in the import bench (issue 14). redis-py's pool starts over in a
+    forked work horse, so the client is safe to share."""
     from flask import current_app
     from redis import Redis
 
-    return Redis.from_url(current_app.config["REDIS_URL"])
+    url = current_app.config["REDIS_URL"]
+    clients = current_app.extensions.setdefault("payroll_link_redis", {})
+    client = clients.get(url)
+    if client is None:
+        client = clients.setdefault(url, Redis.from_url(url))
+    return client

@@ -23,6 +23,7 @@ import argparse
 import os
 import platform
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -38,13 +39,15 @@ sys.path.insert(0, str(ROOT))
 
 from cryptography.fernet import Fernet  # noqa: E402
 from redis import Redis  # noqa: E402
-from rq import SimpleWorker  # noqa: E402
+from rq import SimpleWorker, Worker  # noqa: E402
+from rq.registry import StartedJobRegistry  # noqa: E402
 from rq.serializers import JSONSerializer  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 from werkzeug.serving import WSGIRequestHandler, make_server  # noqa: E402
 
 from app import create_app  # noqa: E402
 from bench.minimum_calls import Known, round_minimum  # noqa: E402
+from bench.rest_sandbox import CeilingSandbox, connect_domains  # noqa: E402
 from jobs.enqueue import start_automatic_import, start_manual_import  # noqa: E402
 from jobs.queue import AppContextJob, get_queue  # noqa: E402
 from portal import demo_data  # noqa: E402
@@ -60,6 +63,7 @@ from portal.models import (  # noqa: E402
     Portal,
 )
 from portal.nmbrs.sandbox.data import build_sandbox_data  # noqa: E402
+from portal.nmbrs.sandbox.rest_server import CombinedSandbox, RestOptions  # noqa: E402
 from portal.nmbrs.sandbox.server import CallCounter, SandboxApp, SandboxOptions  # noqa: E402
 
 ADMINISTRATIONS_PER_DOMAIN = 10
@@ -68,8 +72,10 @@ YEAR = date.today().year
 FIRST_MONTH, SECOND_MONTH = 3, 4
 FIRST_DAY, SECOND_DAY = date(YEAR, FIRST_MONTH, 15), date(YEAR, SECOND_MONTH, 15)
 README = ROOT / "README.md"
-README_START = "<!-- bench:import_throughput:start -->"
-README_END = "<!-- bench:import_throughput:end -->"
+README_MARKERS = {"soap": ("<!-- bench:import_throughput:start -->",
+                          "<!-- bench:import_throughput:end -->"),
+                 "rest": ("<!-- bench:import_throughput_rest:start -->",
+                          "<!-- bench:import_throughput_rest:end -->")}
 
 
 class QuietHandler(WSGIRequestHandler):
@@ -168,18 +174,59 @@ def run_manual(administration_ids, companies, year: int, month: int) -> float:
 
 
 def run_concurrent(administration_ids, day, workers: int, env: dict, fork: bool) -> float:
+    """`workers` worker processes, started (and their modules imported) before the jobs are
+    queued, as long-running workers are in production: the time is that of the imports, from
+    the first one's start to the last one's end (their records' started_at / finished_at)."""
+    connection = Redis.from_url(REDIS_URL)
     log = open(env["BENCH_WORKER_LOG"], "a") if env.get("BENCH_WORKER_LOG") else subprocess.DEVNULL
-    for administration_id in administration_ids:
-        start_automatic_import(administration_id, day)
-    started = time.perf_counter()
     processes = [subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "app", "worker", "--burst", "--no-scheduler",
+        [sys.executable, "-m", "flask", "--app", "app", "worker", "--no-scheduler",
          "--fork" if fork else "--no-fork"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log)
         for _ in range(workers)]
-    for process in processes:
-        process.wait()
-    return time.perf_counter() - started
+    try:
+        _wait_for(lambda: Worker.count(connection=connection) >= workers, "the workers to start")
+        cpu_started = sum(_cpu_seconds(process.pid) for process in processes)
+        bench_started = _own_cpu_seconds()
+        run_ids = [run.id for run in (start_automatic_import(administration_id, day)
+                                      for administration_id in administration_ids) if run]
+        queue = get_queue("imports", connection)
+        idle = lambda: queue.count == 0 and StartedJobRegistry(queue=queue).count == 0  # noqa: E731
+        _wait_for(lambda: idle() and (time.sleep(0.2) or idle()), "the imports to finish")
+        CPU_SECONDS.append((sum(_cpu_seconds(process.pid) for process in processes) - cpu_started,
+                            _own_cpu_seconds() - bench_started))
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait()
+    db.session.expire_all()
+    first, last = db.session.execute(select(func.min(ImportRun.started_at),
+                                            func.max(ImportRun.finished_at))
+                                     .where(ImportRun.id.in_(run_ids))).one()
+    return (last - first).total_seconds()
+
+
+CPU_SECONDS = []  # per concurrent phase: (the workers' CPU s, the bench process's: the sandbox)
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a running process (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _own_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _wait_for(condition, what: str, timeout: float = 3600) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise SystemExit(f"gave up waiting for {what}")
+        time.sleep(0.1)
 
 
 def measured(sandbox, run) -> tuple[float, OperationCounter]:
@@ -193,17 +240,25 @@ def main() -> None:
     args = arguments()
     workdir = Path(tempfile.mkdtemp(prefix="payroll-link-bench-"))
     domains = synthetic_domains(args.administrations, args.largest)
-    sandbox = SandboxApp(SandboxOptions(latency=args.latency), today=FIRST_DAY, domains=domains)
+    if args.protocol == "rest":  # REST calls delayed, counted and throttled by CeilingSandbox
+        combined = CombinedSandbox(SandboxApp(today=FIRST_DAY, domains=domains),
+                                   RestOptions(document_pending=args.document_pending))
+        sandbox = CeilingSandbox(combined, args.ceiling, args.latency)
+    else:
+        sandbox = SandboxApp(SandboxOptions(latency=args.latency), today=FIRST_DAY,
+                             domains=domains)
     server = make_server("127.0.0.1", 0, sandbox, threaded=True, request_handler=QuietHandler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    soap_url = f"http://127.0.0.1:{server.server_port}/soap/v3"
+    root = f"http://127.0.0.1:{server.server_port}"
+    soap_url = f"{root}/soap/v3"
 
     key = Fernet.generate_key().decode()
     env = {**os.environ, "DATABASE_URL": os.environ.get(
                "DATABASE_URL", f"sqlite:///{workdir / 'bench.sqlite3'}"),
            "REDIS_URL": REDIS_URL, "NMBRS_SOAP_URL": soap_url, "ENCRYPTION_KEYS": key,
            "SECRET_KEY": "bench-" + "0" * 32, "DOCUMENT_STORE_PATH": str(workdir / "documents"),
-           "NMBRS_RATE_LIMIT": str(args.ceiling)}
+           "NMBRS_RATE_LIMIT": str(args.client_limit or args.ceiling),
+           "NMBRS_REST_URL": root, "NMBRS_IDENTITY_URL": root}
     os.environ.update(env)
     app = create_app({"IMPORT_RETRY_INTERVALS": [30, 120, 600]})
     Redis.from_url(REDIS_URL).flushdb()
@@ -212,6 +267,9 @@ def main() -> None:
             db.drop_all()
             db.create_all()
             seed(domains)
+            if args.protocol == "rest":
+                connect_domains(root, combined, db.session.scalar(select(Portal.id)),
+                                db.session.scalars(select(Domain).order_by(Domain.id)).all())
             AppContextJob.flask_app = app
             results = run_phases(args, sandbox, env, domains)
     finally:
@@ -221,7 +279,8 @@ def main() -> None:
     print("\n".join(lines))
     if args.write_readme:
         write_readme(args, results)
-        print(f"README.md: the benchmark table between {README_START} and {README_END}")
+        print("README.md: the benchmark table between {} and {}".format(
+            *README_MARKERS[args.protocol]))
 
 
 def arguments():
@@ -235,7 +294,16 @@ def arguments():
     parser.add_argument("--sample", type=int, default=20,
                         help="administrations imported one call at a time (the baseline), "
                              "then imported by hand for the second month")
-    parser.add_argument("--ceiling", type=int, default=120, help="NMBRS_RATE_LIMIT, calls/s")
+    parser.add_argument("--protocol", choices=("soap", "rest"), default="soap",
+                        help="rest: every domain imports over the REST API (one consent each)")
+    parser.add_argument("--ceiling", type=int, default=120,
+                        help="calls/s: NMBRS_RATE_LIMIT; over REST also what the sandbox allows "
+                             "before answering 429 (Nmbrs publishes no REST figure)")
+    parser.add_argument("--client-limit", type=int,
+                        help="NMBRS_RATE_LIMIT when it should differ from --ceiling (REST: above "
+                             "it, to see 429s handled)")
+    parser.add_argument("--document-pending", type=int, default=0,
+                        help="REST: 202 answers before a document is ready")
     parser.add_argument("--fork", action="store_true",
                         help="fork a work horse per job (default: jobs run in the worker)")
     parser.add_argument("--write-readme", action="store_true",
@@ -269,10 +337,12 @@ def run_phases(args, sandbox, env, domains) -> dict:
     seconds, counter = measured(sandbox, lambda: run_concurrent(rest, SECOND_DAY, args.workers,
                                                                 env, args.fork))
     results["second month"] = (seconds, counter, minimum)
-    minimum = round_minimum(sandbox.world, sample_companies, SECOND_MONTH, {SECOND_MONTH}, known)
-    seconds, counter = measured(sandbox, lambda: run_manual(sample, sample_companies, YEAR,
-                                                            SECOND_MONTH))
-    results["manual"] = (seconds, counter, minimum)
+    results["cpu"] = dict(zip(("first month", "second month"), CPU_SECONDS))
+    if args.protocol == "rest":  # the manual import's run ids are the id map's: not here
+        results["refused"] = sandbox.refused
+        results["manual"] = None
+    else:
+        results.update(manual_phase(args, sandbox, sample, sample_companies, known))
     results["not succeeded"] = db.session.scalar(select(func.count(ImportRun.id)).where(
         ImportRun.status != ImportStatus.SUCCEEDED))
     results["errors"] = Counter((error or status.value)[:160] for status, error in db.session.execute(
@@ -280,22 +350,43 @@ def run_phases(args, sandbox, env, domains) -> dict:
     return results
 
 
+def manual_phase(args, sandbox, sample, sample_companies, known) -> dict:
+    minimum = round_minimum(sandbox.world, sample_companies, SECOND_MONTH, {SECOND_MONTH}, known)
+    seconds, counter = measured(sandbox, lambda: run_manual(sample, sample_companies, YEAR,
+                                                            SECOND_MONTH))
+    return {"manual": (seconds, counter, minimum)}
+
+
 def ratios(args, results) -> list[tuple[str, str, str]]:
     """(what, measured, target) rows, every figure from this run."""
     rows = []
-    for phase, label in (("first month", "automatic import, first month"),
-                         ("second month", "automatic import, second month on top"),
-                         ("manual", "manual import of the second month's runs")):
-        _seconds, counter, minimum = results[phase]
+    if args.protocol == "soap":
+        for phase, label in (("first month", "automatic import, first month"),
+                             ("second month", "automatic import, second month on top"),
+                             ("manual", "manual import of the second month's runs")):
+            _seconds, counter, minimum = results[phase]
+            calls = counter.stats()["total_calls"]
+            rows.append((f"Nmbrs calls ÷ independent minimum, {label}",
+                         f"{calls} / {minimum} = {calls / minimum:.3f}", "≤ 1.05"))
+    else:  # the minimum counts SOAP operations; REST's differ (pages, document tasks)
+        for phase in ("first month", "second month"):
+            calls = results[phase][1].stats()["total_calls"]
+            rows.append((f"REST calls, automatic import, {phase}",
+                         f"{calls} ({calls / results['rest']:.1f} per administration)", "—"))
+    for phase in ("first month", "second month"):
+        seconds, counter, _minimum = results[phase]
         calls = counter.stats()["total_calls"]
-        rows.append((f"Nmbrs calls ÷ independent minimum, {label}",
-                     f"{calls} / {minimum} = {calls / minimum:.3f}", "≤ 1.05"))
-    seconds, counter, _minimum = results["first month"]
-    calls = counter.stats()["total_calls"]
-    ceiling_seconds = calls / args.ceiling
-    rows.append((f"import time ÷ time the {args.ceiling} calls/s ceiling allows (first month)",
-                 f"{seconds:.1f} s / {ceiling_seconds:.1f} s = {seconds / ceiling_seconds:.2f}",
-                 "≤ 1.2"))
+        allowed = calls / args.ceiling
+        rows.append((f"import time ÷ time the {args.ceiling} calls/s ceiling allows ({phase})",
+                     f"{seconds:.1f} s / {allowed:.1f} s = {seconds / allowed:.2f}", "≤ 1.2"))
+    for phase, (workers_cpu, bench_cpu) in results["cpu"].items():
+        calls = results[phase][1].stats()["total_calls"]
+        per_call = (workers_cpu + bench_cpu) / calls
+        rows.append((f"CPU per call ({phase}): workers + sandbox process; cores the "
+                     f"{args.ceiling} calls/s ceiling needs",
+                     f"{workers_cpu / calls * 1000:.1f} + {bench_cpu / calls * 1000:.1f} ms; "
+                     f"{per_call * args.ceiling:.2f} cores", f"< {os.cpu_count()} cores"))
+    seconds = results["first month"][0]
     sequential_seconds = results["sequential"][0]
     baseline = sequential_seconds / results["sample"] * results["rest"]
     rows.append(("speed-up over one call at a time (first month)",
@@ -304,20 +395,29 @@ def ratios(args, results) -> list[tuple[str, str, str]]:
                  else "— (no latency)"))
     highest = max(results[p][1].stats()["max_calls_per_second"]
                   for p in ("first month", "second month"))
-    rows.append(("highest number of calls in one second", str(highest), f"≤ {args.ceiling}"))
+    rows.append(("highest number of calls in one second ÷ ceiling",
+                 f"{highest} / {args.ceiling} = {highest / args.ceiling:.2f}", "≤ 1"))
+    if args.protocol == "rest":
+        rows.append(("429 Too_Many_Calls answered (each retried after its Retry-After)",
+                     str(results["refused"]),
+                     "0 with the client at the ceiling" if not args.client_limit else "—"))
     return rows
 
 
 def report(args, results) -> list[str]:
-    lines = [f"administrations: {results['administrations']} ({results['employees']} employees, "
-             f"largest {args.largest}; {results['rest']} concurrently with {args.workers} "
-             f"workers, {results['sample']} one call at a time and by hand); sandbox latency "
-             f"{args.latency * 1000:.0f} ms; ceiling {args.ceiling} calls/s",
+    lines = [f"{args.protocol.upper()}; administrations: {results['administrations']} "
+             f"({results['employees']} employees, largest {args.largest}; {results['rest']} "
+             f"concurrently with {args.workers} workers, {results['sample']} one call at a time"
+             f"{' and by hand' if args.protocol == 'soap' else ''}); sandbox latency "
+             f"{args.latency * 1000:.0f} ms; ceiling {args.ceiling} calls/s"
+             + (f", client limit {args.client_limit} calls/s" if args.client_limit else ""),
              f"imports not succeeded: {results['not succeeded']}"]
     lines += [f"  {count} × {error}" for error, count in results["errors"].most_common(5)]
     lines += [f"{what}: {value} (target {target})" for what, value, target in
               ratios(args, results)]
     for phase in ("first month", "second month", "manual"):
+        if results.get(phase) is None:
+            continue
         counter = results[phase][1]
         top = ", ".join(f"{op} {n}" for op, n in counter.by_operation.most_common())
         lines.append(f"calls of the {phase}: {top}")
@@ -329,19 +429,21 @@ def write_readme(args, results) -> None:
     machine = (f"{platform.node() or 'unknown host'}: {os.cpu_count()} cores, "
                f"{platform.machine()}, Python {platform.python_version()}")
     command = " ".join(["bench/import_throughput.py"] + sys.argv[1:])
-    table = [README_START,
+    start, end = README_MARKERS[args.protocol]
+    table = [start,
              f"Generated by `{command}` on {date.today().isoformat()} ({machine}); "
-             f"{results['administrations']} administrations, {results['employees']} employees, "
-             f"sandbox latency {args.latency * 1000:.0f} ms.",
+             f"{args.protocol.upper()}, {results['administrations']} administrations, "
+             f"{results['employees']} employees, sandbox latency {args.latency * 1000:.0f} ms, "
+             f"{args.workers} workers.",
              "",
              "| | measured | target |",
              "|---|---|---|"]
     table += [f"| {what} | {value} | {target} |" for what, value, target in ratios(args, results)]
-    table.append(README_END)
+    table.append(end)
     text = README.read_text()
-    pattern = re.compile(re.escape(README_START) + ".*?" + re.escape(README_END), re.S)
+    pattern = re.compile(re.escape(start) + ".*?" + re.escape(end), re.S)
     if not pattern.search(text):
-        raise SystemExit(f"README.md has no {README_START} … {README_END} markers")
+        raise SystemExit(f"README.md has no {start} … {end} markers")
     README.write_text(pattern.sub(lambda _m: "\n".join(table), text))
 
 

@@ -427,7 +427,8 @@ def report(args, results) -> list[str]:
 def write_readme(args, results) -> None:
     """Replace the table between the README's markers with this run's figures."""
     machine = (f"{platform.node() or 'unknown host'}: {os.cpu_count()} cores, "
-               f"{platform.machine()}, Python {platform.python_version()}")
+               f"{platform.machine()}, Python {platform.python_version()}, "
+               f"load average {os.getloadavg()[0]:.1f} at the end")
     command = " ".join(["bench/import_throughput.py"] + sys.argv[1:])
     start, end = README_MARKERS[args.protocol]
     table = [start,

@@ -333,7 +333,8 @@ def table_rows(results) -> list[tuple[str, str, int, int]]:
 
 def write_readme(args, portal, rows) -> None:
     machine = (f"{platform.node() or 'unknown host'}: {os.cpu_count()} cores, "
-               f"{platform.machine()}, Python {platform.python_version()}")
+               f"{platform.machine()}, Python {platform.python_version()}, "
+               f"load average {os.getloadavg()[0]:.1f} at the end")
     command = " ".join(["bench/web_load.py"] + sys.argv[1:])
     database = os.environ["DATABASE_URL"].split(":", 1)[0]
     table = [README_START,

@@ -204,6 +204,9 @@ def run_concurrent(administration_ids, day, workers: int, env: dict, fork: bool)
     first, last = db.session.execute(select(func.min(ImportRun.started_at),
                                             func.max(ImportRun.finished_at))
                                      .where(ImportRun.id.in_(run_ids))).one()
+    if first is None or last is None:
+        raise SystemExit("no import of this phase ran to its end (BENCH_WORKER_LOG=file shows "
+                         "what the workers said)")
     return (last - first).total_seconds()
 
 

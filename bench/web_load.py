@@ -29,7 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -40,7 +40,7 @@ import requests  # noqa: E402
 from cryptography.fernet import Fernet  # noqa: E402
 from flask import session  # noqa: E402
 from flask_login.utils import _create_identifier  # noqa: E402
-from sqlalchemy import insert  # noqa: E402
+from sqlalchemy import insert, text  # noqa: E402
 
 from app import create_app  # noqa: E402
 from portal.extensions import db  # noqa: E402
@@ -65,8 +65,10 @@ from portal.models.tasks import Task  # noqa: E402
 from portal.services import sessions  # noqa: E402
 
 ADMINISTRATIONS_PER_DOMAIN = 10
-YEAR = date.today().year - 1  # a whole year of documents
-MONTHS = range(1, 13)
+# A year of documents: the twelve months before this one, each imported on the 2nd of the next
+# month (so the dashboard's "this month" and last-round figures see one month, as in real life).
+MONTHS = [((date.today().year * 12 + date.today().month - 1 - back) // 12,
+           (date.today().month - 1 - back) % 12 + 1) for back in range(12, 0, -1)]
 USER_AGENT = "payroll-link-web-load"
 README = ROOT / "README.md"
 README_START = "<!-- bench:web_load:start -->"
@@ -126,7 +128,6 @@ def build_portal(administrations: int, users: int) -> dict:
         return ids[model]
 
     largest, largest_size = None, 0
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
     for index in range(administrations):
         if index % ADMINISTRATIONS_PER_DOMAIN == 0:
             domain_id = add(Domain, portal_id=portal.id, name=f"klant-{index // 10:04d}",
@@ -142,18 +143,21 @@ def build_portal(administrations: int, users: int) -> dict:
             largest, largest_size = administration_id, size
         employees = [add(Employee, administration_id=administration_id, number=e + 1,
                          name=f"Werknemer {e + 1}") for e in range(size)]
-        for month in MONTHS:
+        for year, month in MONTHS:
+            booking = _last_day(year, month)
+            imported = datetime(booking.year, booking.month, booking.day, 6) + timedelta(days=2)
             import_run_id = add(ImportRun, administration_id=administration_id, kind="automatic",
                                 status=ImportStatus.SUCCEEDED, documents_total=size + 2,
-                                documents_done=size + 2, created_at=now)
+                                documents_done=size + 2, created_at=imported,
+                                started_at=imported, finished_at=imported)
             run_id = add(PayrollRun, administration_id=administration_id,
-                         nmbrs_run_id=index * 100 + month, year=YEAR, number=month,
+                         nmbrs_run_id=index * 100 + month, year=year, number=month,
                          period_start=month, period_end=month, description=f"Run {month}",
                          employee_count=size)
-            booking = _last_day(YEAR, month)
             entry_id = add(JournalEntry, administration_id=administration_id,
                            payroll_run_id=run_id, booking_date=booking,
-                           description=f"Loonjournaalpost {month}", import_run_id=import_run_id)
+                           description=f"Loonjournaalpost {month}", import_run_id=import_run_id,
+                           imported_at=imported)
             for position, (account, debit, credit) in enumerate(
                     (("4000", "3000.00", "0.00"), ("4100", "500.00", "0.00"),
                      ("1600", "0.00", "2800.00"), ("1500", "0.00", "700.00"))):
@@ -162,12 +166,13 @@ def build_portal(administrations: int, users: int) -> dict:
             for employee_id in employees:
                 add(PaySlip, administration_id=administration_id, payroll_run_id=run_id,
                     employee_id=employee_id, booking_date=booking, import_run_id=import_run_id,
+                    imported_at=imported,
                     storage_key=f"bench/{administration_id}/{run_id}/{employee_id}.pdf",
                     size=20_000, sha256=hashlib.sha256(b"%d" % employee_id).hexdigest())
             add(TaxAssessment, administration_id=administration_id,
-                nmbrs_declaration_id=index * 100 + month, year=YEAR, period=month,
-                period_start=date(YEAR, month, 1), period_end=booking, booking_date=booking,
-                total=Decimal("700.00") * size, import_run_id=import_run_id)
+                nmbrs_declaration_id=index * 100 + month, year=year, period=month,
+                period_start=date(year, month, 1), period_end=booking, booking_date=booking,
+                total=Decimal("700.00") * size, import_run_id=import_run_id, imported_at=imported)
         if index % 10 == 3:  # an open task for one administration in ten
             add(Task, portal_id=portal.id, administration_id=administration_id,
                 cause=f"company.not-found:{index}", dedupe_key=f"company.not-found:{index}",
@@ -176,6 +181,8 @@ def build_portal(administrations: int, users: int) -> dict:
     for model, values in rows.items():
         for start in range(0, len(values), 5000):
             db.session.execute(insert(model), values[start:start + 5000])
+    db.session.commit()
+    db.session.execute(text("ANALYZE"))  # the planner's statistics, as autovacuum keeps them
     db.session.commit()
     return {"portal": portal.id, "users": [user.id for user in staff], "largest": largest,
             "largest employees": largest_size, "seconds": time.perf_counter() - started,

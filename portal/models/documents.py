@@ -51,7 +51,8 @@ class JournalEntry(db.Model):
     booking_date: Mapped[date]
     description: Mapped[str] = mapped_column(String(200))
     import_run_id: Mapped[int | None] = mapped_column(ForeignKey("import_run.id"))
-    imported_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Indexed: the dashboard counts what arrived this month (issue 14).
+    imported_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     # sha256 of the lines (services/document_changes.py); None for entries of before.
     fingerprint: Mapped[str | None] = mapped_column(String(64))
 
@@ -101,7 +102,8 @@ class PaySlip(StoredPdf, db.Model):
     employee_id: Mapped[int] = mapped_column(ForeignKey("employee.id"))
     booking_date: Mapped[date]
     import_run_id: Mapped[int | None] = mapped_column(ForeignKey("import_run.id"))
-    imported_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Indexed: the dashboard counts what arrived this month (issue 14).
+    imported_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
     payroll_run: Mapped[PayrollRun] = relationship()
     employee: Mapped[Employee] = relationship()
@@ -126,7 +128,8 @@ class TaxAssessment(db.Model):
     status: Mapped[str] = mapped_column(String(40), default="")
     xml: Mapped[str | None] = mapped_column(Text)
     import_run_id: Mapped[int | None] = mapped_column(ForeignKey("import_run.id"))
-    imported_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Indexed: the dashboard counts what arrived this month (issue 14).
+    imported_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     # sha256 of total and payment reference; None for assessments of before.
     fingerprint: Mapped[str | None] = mapped_column(String(64))
     # Set while Nmbrs has a new version of it that was not accepted yet.
@@ -142,7 +145,8 @@ class AnnualStatement(StoredPdf, db.Model):
     employee_id: Mapped[int] = mapped_column(ForeignKey("employee.id"))
     year: Mapped[int]
     import_run_id: Mapped[int | None] = mapped_column(ForeignKey("import_run.id"))
-    imported_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Indexed: the dashboard counts what arrived this month (issue 14).
+    imported_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
     employee: Mapped[Employee] = relationship()
 

@@ -117,9 +117,11 @@ class NmbrsClient:
         """The run's journal entry, or None when Nmbrs has none."""
         return journals.get_journal(self.transport, company_id, run_id, year)
 
-    def payslip(self, employee_id: int, company_id: int, run_id: int,
-                year: int) -> PaySlip | None:
-        """The employee's pay slip in a run (the first, should Nmbrs send several), or None."""
+    def payslip(self, employee_id: int, company_id: int, run_id: int, year: int,
+                period: int | None = None) -> PaySlip | None:
+        """The employee's pay slip in a run (the first, should Nmbrs send several), or None.
+
+        `period` is for the REST client (pay slips per period there); SOAP answers per run."""
         slips = payslips.get_employee_payslips(self.transport, employee_id, company_id, run_id,
                                                year)
         return slips[0] if slips else None

@@ -381,7 +381,9 @@ class AdministrationImporter:
         for member in members:
             employee = self._employee(member, run)
             if employee is not None and (employee.id not in have or recheck):
-                slip = self.client.payslip(member.employee_id, company_id, run.id, run.year)
+                # The period the run's documents are booked in (a run can span periods).
+                slip = self.client.payslip(member.employee_id, company_id, run.id, run.year,
+                                           run.period_end)
                 if slip is not None:
                     pair = (employee, document_store.save_pdf(slip.pdf))
                     (answered if employee.id in have else fetched).append(pair)

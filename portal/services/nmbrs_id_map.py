@@ -143,10 +143,10 @@ class MappedRestClient:
     def journal(self, company_id: int, run_id: int, year: int):
         return self.rest.journal(self._g("Company", company_id), self._g("Run", run_id), year)
 
-    def payslip(self, employee_id: int, company_id: int, run_id: int,
-                year: int) -> PaySlip | None:
+    def payslip(self, employee_id: int, company_id: int, run_id: int, year: int,
+                period: int | None = None) -> PaySlip | None:
         slip = self.rest.payslip(self._g("Employee", employee_id), self._g("Company", company_id),
-                                 self._g("Run", run_id), year)
+                                 self._g("Run", run_id), year, period)
         return replace(slip, employee_id=employee_id) if slip else None
 
     def wage_tax_declarations(self, company_id: int, year: int) -> list[WageTaxDeclaration]:

@@ -109,9 +109,16 @@ def test_pay_slip_per_employee_per_period_of_the_run(api, rest):
     add_document(api, f"/api/employees/{EMPLOYEE}/payslipperperiod", "slip-3", b"%PDF-3",
                  params={"period": "3", "year": "2026"})
 
-    first = rest.payslip(EMPLOYEE, COMPANY, RUN, 2026)
+    second = rest.payslip(EMPLOYEE, COMPANY, RUN, 2026, period=2)
+    third = rest.payslip(EMPLOYEE, COMPANY, RUN, 2026, period=3)
+    booked = rest.payslip(EMPLOYEE, COMPANY, RUN, 2026)  # the period it is booked in: the last
+    outside = rest.payslip(EMPLOYEE, COMPANY, RUN, 2026, period=4)
 
-    assert first.pdf == b"%PDF-2" and first.employee_id == EMPLOYEE
+    assert second.pdf == b"%PDF-2" and second.employee_id == EMPLOYEE
+    assert third.pdf == b"%PDF-3" and booked.pdf == b"%PDF-3"
+    assert outside is None  # the run does not span period 4: nothing asked
+    assert [c.request.params.get("period") for c in api.calls
+            if "payslipperperiod" in c.request.url] == ["2", "3", "3"]
 
 
 def test_wage_taxes_and_their_xml(api, rest):

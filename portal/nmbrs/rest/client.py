@@ -126,11 +126,17 @@ class RestNmbrsClient:
         text = document_text(data).strip() if data else ""
         return parse_journal_xml(text) if text else None
 
-    def payslip(self, employee_id: str, company_id: str, run_id: str,
-                year: int) -> PaySlip | None:
-        """The employee's pay slip for the run's first period, or None."""
-        slips = self._employee_slips(employee_id, company_id, run_id, year)
-        return slips[0] if slips else None
+    def payslip(self, employee_id: str, company_id: str, run_id: str, year: int,
+                period: int | None = None) -> PaySlip | None:
+        """The employee's pay slip of the run for `period` (default: the run's last period, the
+        one its documents are booked in), or None. A run can span several periods."""
+        run = self._run(company_id, run_id, year)
+        if run is None:
+            return None
+        period = run.period_end if period is None else period
+        if period not in shapes.slip_periods(run):
+            return None
+        return self._slip(employee_id, period, year)
 
     def wage_tax_declarations(self, company_id: str, year: int) -> list[WageTaxDeclaration]:
         """Wage-tax declarations of a company in a year."""
@@ -173,18 +179,13 @@ class RestNmbrsClient:
 
     # -- helpers ------------------------------------------------------------------------------
 
-    def _employee_slips(self, employee_id: str, company_id: str, run_id: str,
-                        year: int) -> list[PaySlip]:
-        run = next((r for r in self.runs(company_id, year) if r.id == run_id), None)
-        if run is None:
-            return []
-        slips = []
-        for period in shapes.slip_periods(run):
-            pdf = self._document_or_none(f"/api/employees/{employee_id}/payslipperperiod",
-                                         {"period": period, "year": year})
-            if pdf:
-                slips.append(PaySlip(employee_id=employee_id, pdf=pdf))
-        return slips
+    def _run(self, company_id: str, run_id: str, year: int) -> Run | None:
+        return next((r for r in self.runs(company_id, year) if r.id == run_id), None)
+
+    def _slip(self, employee_id: str, period: int, year: int) -> PaySlip | None:
+        pdf = self._document_or_none(f"/api/employees/{employee_id}/payslipperperiod",
+                                     {"period": period, "year": year})
+        return PaySlip(employee_id=employee_id, pdf=pdf) if pdf else None
 
     def _document_or_none(self, path: str, params: dict | None = None) -> bytes | None:
         """A document's bytes, or None when Nmbrs says there is none (404)."""

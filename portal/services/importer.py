@@ -652,8 +652,11 @@ def about_administration(administration, what) -> dict:
 def nmbrs_problem(error: NmbrsError, administration) -> Problem:
     """A task for an Nmbrs error that stopped an import."""
     from portal.services.links import path
+    from portal.services.nmbrs_rest_access import consent_link
 
-    links = ((N_("Nmbrs settings"), path("nmbrs_settings.index")),)
+    # A problem of the domain's REST consent is fixed where the consent is (Reconnect).
+    links = (consent_link(error, administration.domain)
+             or (N_("Nmbrs settings"), path("nmbrs_settings.index")),)
     return Problem(
         cause=f"nmbrs.{type(error).__name__}",
         title=text(IMPORT_FAILED),

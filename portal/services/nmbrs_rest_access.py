@@ -16,10 +16,16 @@ from portal.models import Domain, NmbrsConsent
 from portal.models._common import utcnow
 from portal.nmbrs.errors import N_, NmbrsError
 from portal.nmbrs.rest.client import RestNmbrsClient
-from portal.nmbrs.rest.errors import QuotaExceeded
+from portal.nmbrs.rest.errors import (
+    ConsentRejected,
+    NoDataAccess,
+    QuotaExceeded,
+    SubscriptionDisabled,
+)
 from portal.services.nmbrs_consent import application_for, oauth_for
+from portal.stored_text import N_
 from portal.services.nmbrs_consent_tokens import ConsentTokens
-from portal.services.nmbrs_id_map import IdMap, MappedRestClient
+from portal.services.nmbrs_id_map import IdMap, MappedRestClient, NotMigrated
 
 # 42909: the quota "resets on a billing cycle" whose dates are unknown; try again a day later.
 QUOTA_PAUSE = timedelta(days=1)
@@ -35,6 +41,23 @@ class ConsentMissing(NmbrsError):
     default_message = N_(
         "This domain imports over the Nmbrs REST API but its consent or the API application is "
         "missing. Open Settings › Nmbrs REST API and click Reconnect.")
+
+
+# Problems of a domain's REST consent (revoked or refused, refresh failed, 403 40303/40304,
+# quota 42909, not migrated): fixed on the Nmbrs REST API page, not in the SOAP settings.
+CONSENT_PROBLEMS = (ConsentRejected, NoDataAccess, SubscriptionDisabled, QuotaExceeded,
+                    ConsentPaused, ConsentMissing, NotMigrated)
+
+
+def consent_link(error: Exception, domain: Domain) -> tuple[str, str] | None:
+    """The task link for an import error caused by the domain's REST consent, else None."""
+    from portal.services.links import path
+
+    if not isinstance(error, CONSENT_PROBLEMS):
+        return None
+    label = N_("Nmbrs REST API") if isinstance(error, (QuotaExceeded, ConsentPaused, NotMigrated)) \
+        else N_("Reconnect")
+    return (label, path("nmbrs_rest.index") + f"#domain-{domain.id}")
 
 
 def active_consent(domain: Domain) -> NmbrsConsent | None:

@@ -25,7 +25,8 @@ from portal.models import (
 )
 from portal.nmbrs.sandbox.rest_server import RestOptions, running_rest_sandbox
 from tests.imports_helpers import administration, counts, linked_demo_app, run_jobs
-from tests.nmbrs_rest.rest_helpers import connect_domain
+from portal.services.nmbrs_consent_tokens import store_tokens
+from tests.nmbrs_rest.rest_helpers import connect_domain, sandbox_tokens
 
 TODAY = date(2026, 5, 20)
 BAKKERIJ = "Bakkerij De Vries B.V."  # debtor 1
@@ -131,3 +132,41 @@ def test_soap_import_migrated_then_rest_import_adds_nothing_and_matches(app, san
     assert again.status == ImportStatus.SUCCEEDED, again.error
     assert snapshot(jansen.id) == over_soap  # REST brings identical documents
     assert len(sandbox.app.rest.api._tasks) > documents_before  # ... fetched over REST
+
+
+def _revoke(sandbox, consent):
+    sandbox.identity.state.refresh.clear()  # the debtor revoked the app in Nmbrs
+    sandbox.identity.expire_access_tokens()
+
+
+def _other_debtor(sandbox, consent):
+    store_tokens(consent, sandbox_tokens(sandbox, "2"))  # a login of another debtor consented
+    db.session.commit()
+
+
+def _quota(sandbox, consent):
+    sandbox.app.rest.api.quota_exceeded = True
+
+
+@pytest.mark.parametrize("problem, label", [
+    (_revoke, "Reconnect"),  # 401, then the refresh fails (invalid_grant)
+    (_other_debtor, "Reconnect"),  # 403 40303 on the linked company
+    (_quota, "Nmbrs REST API"),  # 429 42909: the domain's imports pause
+], ids=["consent-revoked", "403-40303", "42909-quota"])
+def test_a_rest_consent_problem_is_a_task_linking_to_the_domains_consent(app, sandbox, problem,
+                                                                          label):
+    from portal.models import Task
+
+    bakkerij = administration(BAKKERIJ)
+    consent = connect_domain(sandbox, bakkerij.domain, debtor_number="1")
+    assert automatic_import(app, BAKKERIJ).status == ImportStatus.SUCCEEDED
+    problem(sandbox, consent)
+    try:
+        failed = automatic_import(app, BAKKERIJ, date(2026, 5, 21))
+    finally:
+        sandbox.app.rest.api.quota_exceeded = False
+
+    assert failed.status == ImportStatus.FAILED
+    [task] = db.session.scalars(select(Task).where(Task.import_run_id == failed.id)).all()
+    assert [label, f"/settings/nmbrs/rest#domain-{bakkerij.domain.id}"] in task.links
+    assert not any(url == "/settings/nmbrs" for _, url in task.links)  # not the SOAP settings

@@ -120,6 +120,9 @@ class TaxAssessment(db.Model):
     nmbrs_declaration_id: Mapped[int]
     year: Mapped[int]
     period: Mapped[int]
+    # Nmbrs' serial number of the declaration in its period (a correction has another); with
+    # company, year and period the key that finds it again over REST. None: imported before.
+    serial_number: Mapped[int | None]
     period_start: Mapped[date]
     period_end: Mapped[date]
     booking_date: Mapped[date]  # the last day of the period it concerns

@@ -516,6 +516,8 @@ class AdministrationImporter:
             TaxAssessment.administration_id == self.administration.id,
             TaxAssessment.nmbrs_declaration_id == declaration.id))
         if existing is not None:
+            if existing.serial_number is None:  # imported before the serial was kept
+                existing.serial_number = declaration.serial_number
             self._compare_declaration(company_id, existing, declaration)
             return
         document = self.client.wage_tax_xml(declaration.id, company_id)
@@ -524,6 +526,7 @@ class AdministrationImporter:
         db.session.add(TaxAssessment(
             administration_id=self.administration.id, nmbrs_declaration_id=declaration.id,
             year=declaration.year, period=declaration.period,
+            serial_number=declaration.serial_number,
             period_start=_as_date(start), period_end=_as_date(end), booking_date=_as_date(end),
             total=_cents(declaration.total), payment_reference=declaration.payment_reference or "",
             status=declaration.status or "", xml=document.xml if document else None,

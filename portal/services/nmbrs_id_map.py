@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from portal.models import CompanyLink, TaxAssessment
 from portal.models.nmbrs_rest import NmbrsIdMap
 from portal.nmbrs.errors import N_, NmbrsError
 from portal.nmbrs.rest.client import RestNmbrsClient
@@ -31,6 +32,17 @@ class NotMigrated(NmbrsError):
     default_message = N_(
         "This Nmbrs object was imported over SOAP and is not yet known over REST. Run "
         "`flask nmbrs-migrate-to-rest` (while SOAP still answers) or link the company again.")
+
+
+def same_declaration(declarations, year: int, period: int, serial_number: int | None):
+    """The declaration with the human key (year, period, serial number) of one company, or None.
+
+    Without a serial number (assessments imported before it was kept) only an unambiguous
+    period matches."""
+    same = [d for d in declarations if (d.year, d.period) == (year, period)]
+    if serial_number is not None:
+        return next((d for d in same if d.serial_number == serial_number), None)
+    return same[0] if len(same) == 1 else None
 
 
 class IdMap:
@@ -60,6 +72,14 @@ class IdMap:
                 raise NotMigrated(f"{NotMigrated.default_message} ({entity} {int_id})")
             self._remember(entity, guid, int_id)
         return self._to_guid[key]
+
+    def known_int(self, entity: str, guid: str) -> int | None:
+        """The int id of a GUID if it is mapped already (nothing is added)."""
+        if (entity, guid) in self._to_int:
+            return self._to_int[(entity, guid)]
+        with Session(self.engine) as session:
+            return session.scalar(select(NmbrsIdMap.int_id).filter_by(
+                portal_id=self.portal_id, entity=entity, guid=guid))
 
     def add(self, session: Session, entity: str, int_id: int, guid: str, source: str) -> bool:
         """Record a known pair (migration); False when either side is mapped already."""
@@ -150,8 +170,37 @@ class MappedRestClient:
         return replace(slip, employee_id=employee_id) if slip else None
 
     def wage_tax_declarations(self, company_id: int, year: int) -> list[WageTaxDeclaration]:
-        return [replace(d, id=self._i("WageTax", d.id))
-                for d in self.rest.wage_tax_declarations(self._g("Company", company_id), year)]
+        found = self.rest.wage_tax_declarations(self._g("Company", company_id), year)
+        self._adopt_imported_declarations(company_id, found)
+        return [replace(d, id=self._i("WageTax", d.id)) for d in found]
+
+    def _adopt_imported_declarations(self, company_id: int, found) -> None:
+        """A declaration imported over SOAP but never mapped (imported after the migration, or
+        the migration could not see it) is found by its human key (company, year, period,
+        serial number) and keeps its id: nothing is imported twice."""
+        new = [d for d in found if self.ids.known_int("WageTax", d.id) is None]
+        if not new:
+            return
+        with Session(self.ids.engine) as session:
+            mapped = select(NmbrsIdMap.int_id).filter_by(portal_id=self.ids.portal_id,
+                                                         entity="WageTax")
+            stored = session.scalars(select(TaxAssessment).join(
+                CompanyLink, CompanyLink.administration_id == TaxAssessment.administration_id
+            ).where(CompanyLink.portal_id == self.ids.portal_id,
+                    CompanyLink.company_id == company_id,
+                    TaxAssessment.nmbrs_declaration_id > 0,
+                    TaxAssessment.nmbrs_declaration_id.not_in(mapped))).all()
+            for assessment in stored:
+                match = same_declaration(found, assessment.year, assessment.period,
+                                         assessment.serial_number)
+                if match is not None and match in new:
+                    new.remove(match)
+                    self.ids.add(session, "WageTax", assessment.nmbrs_declaration_id, match.id,
+                                 "key")
+            try:
+                session.commit()
+            except IntegrityError:
+                session.rollback()  # another import adopted them a moment ago
 
     def wage_tax_xml(self, declaration_id: int, company_id: int) -> WageTaxDocument | None:
         document = self.rest.wage_tax_xml(self._g("WageTax", declaration_id),

@@ -5,7 +5,8 @@ While SOAP still answers (until 1 March 2027), for each domain with a consent:
 - company of each linked administration: `Converter_GetByCompany_IntToGuid("Company")`, else
   the REST company of the debtor with the same number and name;
 - employees: `Converter_GetByCompany_IntToGuid("Employee")`;
-- runs by (company, year, number) and declarations by (company, year, period), the human keys.
+- runs by (company, year, number) and declarations by (company, year, period, serial number),
+  the human keys.
 The pairs go into `nmbrs_id_map`, so the next REST import finds every document already imported.
 Then the domain switches to REST (`active_since`); `--dry-run` reports and changes nothing.
 """
@@ -27,7 +28,7 @@ from portal.models._common import utcnow
 from portal.nmbrs import converters
 from portal.nmbrs.errors import NmbrsError
 from portal.services import matching
-from portal.services.nmbrs_id_map import IdMap
+from portal.services.nmbrs_id_map import IdMap, same_declaration
 
 
 @dataclass
@@ -106,7 +107,7 @@ def _map_administration(session, ids, consent, administration, soap, rest, repor
                                     "converter"))
     _map_employees(session, ids, soap, link.company_id, report)
     _map_runs(session, ids, rest, administration, company_guid, report)
-    _map_declarations(session, ids, rest, administration, company_guid, report)
+    _map_declarations(session, ids, soap, rest, administration, link, company_guid, report)
 
 
 def _company_guid(soap, rest, consent, link: CompanyLink, report) -> str | None:
@@ -150,18 +151,33 @@ def _map_runs(session, ids, rest, administration, company_guid: str, report) -> 
             report.count("Run", ids.add(session, "Run", run.nmbrs_run_id, guid, "key"))
 
 
-def _map_declarations(session, ids, rest, administration, company_guid: str, report) -> None:
+def _map_declarations(session, ids, soap, rest, administration, link: CompanyLink,
+                      company_guid: str, report) -> None:
+    """By the human key (company, year, period, serial number). An assessment imported before
+    its serial number was kept gets it from SOAP's list (while SOAP answers)."""
     stored = db.session.scalars(select(TaxAssessment).filter_by(
         administration_id=administration.id)).all()
     for year in sorted({t.year for t in stored}):
         declarations = rest.wage_tax_declarations(company_guid, year)
+        soap_serials = None
         for assessment in (t for t in stored if t.year == year):
-            # Human key (company, year, period, serial number); we keep no serial: the first.
-            found = sorted((d for d in declarations if d.period == assessment.period),
-                           key=lambda d: d.serial_number)
-            if not found:
-                report.unmapped.append(
-                    f"declaration {assessment.year}/{assessment.period} of {administration.name}")
+            serial = assessment.serial_number
+            if serial is None and soap is not None:
+                if soap_serials is None:
+                    soap_serials = _soap_serials(soap, link.company_id, year)
+                serial = soap_serials.get(assessment.nmbrs_declaration_id)
+            found = same_declaration(declarations, year, assessment.period, serial)
+            if found is None:
+                number = f" #{serial}" if serial is not None else ""
+                report.unmapped.append(f"declaration {assessment.year}/{assessment.period}"
+                                       f"{number} of {administration.name}")
                 continue
             report.count("WageTax", ids.add(session, "WageTax", assessment.nmbrs_declaration_id,
-                                            found[0].id, "key"))
+                                            found.id, "key"))
+
+
+def _soap_serials(soap, company_id: int, year: int) -> dict[int, int]:
+    try:
+        return {d.id: d.serial_number for d in soap.wage_tax_declarations(company_id, year)}
+    except NmbrsError:
+        return {}

@@ -6,6 +6,7 @@ is told which import is running. An automatic import is queued once per day unle
 import failed: a failed day can be queued again (the dispatcher, `flask dispatch-imports`).
 """
 
+import secrets
 from datetime import date
 
 from flask import current_app
@@ -79,8 +80,11 @@ def _start(administration_id, kind, user, request, func, job_prefix=None, extra_
     except IntegrityError:  # another process queued the same import a moment ago
         db.session.rollback()
         return None
-    # One job per ImportRun: the id never collides with an earlier (failed) job's.
-    job_id = f"{job_prefix or kind + '-'}{import_run.id}"
+    # One job per ImportRun. The row id alone is not unique in Redis: RQ keeps finished and
+    # failed jobs for hours or days, and a database started anew (`make clean-demo`, a restored
+    # backup, SQLite reusing deleted ids, a second installation on the same Redis) hands out
+    # the same ids again; the import would then be refused as a duplicate and never run.
+    job_id = f"{job_prefix or kind + '-'}{import_run.id}-{secrets.token_hex(4)}"
     import_run.job_id = job_id
     db.session.commit()
     try:

@@ -356,6 +356,26 @@ def test_a_failed_enqueue_leaves_no_blocking_import(app, monkeypatch):
     assert start_manual_import(administration(BAKKERIJ).id, None, "employees", {}) is not None
 
 
+def test_a_database_started_anew_on_the_same_redis_still_imports(app):
+    """Redis keeps finished jobs for an hour (failed ones a week); a database started anew
+    (`make clean-demo`, a restored backup, SQLite reusing ids) hands out the same import ids.
+    The import is queued and runs all the same, instead of being refused as a duplicate."""
+    from sqlalchemy import delete
+
+    from portal.models import JournalLine
+
+    assert automatic_import(app, BAKKERIJ).status == ImportStatus.SUCCEEDED
+    db.session.execute(delete(JournalLine))
+    for model in (JournalEntry, PaySlip, TaxAssessment, Task, ImportRun, PayrollRun):
+        db.session.execute(delete(model))
+    db.session.commit()
+
+    again = automatic_import(app, BAKKERIJ)
+
+    assert again is not None and again.status == ImportStatus.SUCCEEDED, again.error
+    assert counts(administration(BAKKERIJ).id)["journals"] == 1
+
+
 def test_last_import_summary_on_the_settings_screen(app):
     from portal.models import Portal
     from portal.services.import_status import last_import_summary

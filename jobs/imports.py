@@ -137,7 +137,8 @@ def _importer_for(administration, settings, import_run, round_name) -> Administr
 
 def _succeeded(import_run: ImportRun, importer: AdministrationImporter, settings) -> dict:
     administration = import_run.administration
-    settings_service.credentials_work(settings.credentials_id)
+    if settings.protocol == "soap":
+        settings_service.credentials_work(settings.credentials_id)
     for problem in importer.result.problems:
         _raise_task(administration, problem, import_run.id)
     raised = {problem.cause for problem in importer.result.problems}

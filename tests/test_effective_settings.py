@@ -189,7 +189,7 @@ def test_for_all_runs_a_constant_number_of_queries(world):
     finally:
         event.remove(db.engine, "before_cursor_execute", listener)
 
-    assert len(statements) <= 2, statements
+    assert len(statements) <= 3, statements  # settings rows, administrations, REST domains
     expected = 1 + sum(1 for i in range(500) for j in range(10) if i % 2 == 0 or j % 3 == 0)
     assert len(everything) == expected
     assert sum(1 for s in everything.values() if s.sources["first_day"] == "domain") > 0
@@ -223,6 +223,33 @@ def test_rejected_credentials_pause_until_they_change(world, fake_nmbrs):
     settings = effective_settings(world.administration)
     assert not settings.paused and settings.auto_import_enabled
     assert settings.credentials_id == rows[P].id
+
+
+def test_a_domain_on_rest_is_connected_by_its_consent_alone(world, fake_nmbrs):
+    """A portal can run on REST alone (after 1 March 2027 it must), and SOAP credentials that
+    Nmbrs rejects do not pause a domain that imports over REST."""
+    from portal.models import NmbrsConsent
+
+    assert not effective_settings(world.administration).connected  # no link at all yet
+    consent = NmbrsConsent(portal_id=world.portal.id, domain=world.domain, debtor_guid="g",
+                           refresh_token="r", active_since=utcnow())
+    db.session.add(consent)
+    db.session.commit()
+
+    settings = effective_settings(world.administration)
+    everything = effective_settings_for_all(world.portal)
+    assert settings.connected and settings.protocol == "rest" and settings.auto_import_enabled
+    assert settings.credentials_id is None  # no SOAP credentials are involved
+    assert everything[world.administration.id] == settings
+    assert not effective_settings(world.other_administration).connected  # another portal
+
+    _store(world, {**CREDS}, None, None)  # SOAP connected too, then Nmbrs rejects it
+    mark_credentials_rejected(effective_settings(world.administration).credentials_id)
+    db.session.commit()
+    assert not effective_settings(world.administration).paused  # REST goes on
+    consent.active_since = None  # back on SOAP: paused like every SOAP domain
+    db.session.commit()
+    assert effective_settings(world.administration).paused
 
 
 def test_saving_paused_credentials_verifies_them_again(world, fake_nmbrs):

@@ -10,8 +10,11 @@ import jobs act on it. Rules:
 - `connected` needs the portal's feature on and the portal's own link in place. Disconnecting the
   portal stops every automatic import, also of domains and administrations with credentials of
   their own; those stay stored (encrypted) and are used again after the portal reconnects.
-- `paused`: Nmbrs rejected the credentials in force (`mark_credentials_rejected`); automatic
-  imports wait until someone changes those credentials (saving new ones clears the mark).
+  A domain that imports over the REST API (its consent is active, issue 11) is connected by
+  its consent, with or without the SOAP link (a portal can run on REST alone).
+- `paused`: Nmbrs rejected the SOAP credentials in force (`mark_credentials_rejected`);
+  automatic imports wait until someone changes those credentials (saving new ones clears the
+  mark). A domain on REST is not paused by them.
 """
 
 import calendar
@@ -56,6 +59,7 @@ class EffectiveSettings:
     last_day: int
     sources: dict[str, str] = field(default_factory=dict)
     paused: bool = False
+    protocol: str = "soap"  # "rest": the domain imports over the REST API with its consent
 
     @property
     def auto_import_enabled(self) -> bool:
@@ -74,9 +78,11 @@ class EffectiveSettings:
         return all(getattr(self, switch) for switch in DOCUMENT_SWITCHES)
 
 
-def compute(portal_enabled: bool, *rows: NmbrsSettings | None) -> EffectiveSettings:
+def compute(portal_enabled: bool, *rows: NmbrsSettings | None,
+            rest: bool = False) -> EffectiveSettings:
     """Effective settings from the rows of one chain, nearest first (administration, domain,
-    portal; missing ones as None). Reads only unencrypted columns."""
+    portal; missing ones as None). Reads only unencrypted columns. `rest`: the domain imports
+    over the REST API (`rest_domain_ids`)."""
     chain = [row for row in rows if row is not None]
     portal_row = next((row for row in chain if row.scope == PORTAL_SCOPE), None)
     values: dict = {}
@@ -89,16 +95,28 @@ def compute(portal_enabled: bool, *rows: NmbrsSettings | None) -> EffectiveSetti
             sources[name] = row.level if row is not None else PORTAL_SCOPE
     credentials = _nearest(chain, "credentials")
     sources["credentials"] = credentials.level if credentials is not None else PORTAL_SCOPE
-    connected = bool(portal_enabled and portal_row is not None and portal_row.has_credentials)
+    soap = bool(portal_enabled and portal_row is not None and portal_row.has_credentials)
     return EffectiveSettings(
-        connected=connected,
-        credentials_id=credentials.id if connected else None,
+        connected=soap or bool(portal_enabled and rest),
+        credentials_id=credentials.id if soap else None,
         username=credentials.username if credentials is not None else None,
         credentials_source=sources["credentials"],
         sources=sources,
-        paused=bool(connected and credentials.credentials_rejected_at is not None),
+        paused=bool(soap and not rest and credentials.credentials_rejected_at is not None),
+        protocol="rest" if rest else "soap",
         **values,
     )
+
+
+def rest_domain_ids(portal_id: int, domain_ids: Iterable[int] | None = None) -> set[int]:
+    """The domains of a portal (or of `domain_ids`) that import over the REST API: one query."""
+    from portal.models import NmbrsConsent
+
+    query = select(NmbrsConsent.domain_id).where(NmbrsConsent.portal_id == portal_id,
+                                                 NmbrsConsent.active_since.is_not(None))
+    if domain_ids is not None:
+        query = query.where(NmbrsConsent.domain_id.in_(list(domain_ids)))
+    return set(db.session.scalars(query))
 
 
 def _nearest(chain: Iterable[NmbrsSettings], group: str) -> NmbrsSettings | None:
@@ -120,7 +138,8 @@ def effective_settings(administration: Administration) -> EffectiveSettings:
               NmbrsSettings.scope_for(administration_id=administration.id)]
     rows = {row.scope: row for row in db.session.scalars(
         _rows_query(domain.portal_id).where(NmbrsSettings.scope.in_(scopes)))}
-    return compute(domain.portal.nmbrs_enabled, *(rows.get(scope) for scope in reversed(scopes)))
+    return compute(domain.portal.nmbrs_enabled, *(rows.get(scope) for scope in reversed(scopes)),
+                   rest=bool(rest_domain_ids(domain.portal_id, [domain.id])))
 
 
 def settings_rows(portal_id: int, domain_ids: Iterable[int] = (),
@@ -147,12 +166,14 @@ def effective_settings_for_all(portal: Portal) -> dict[int, EffectiveSettings]:
         .order_by(Administration.id)
     ).all()
     portal_row = rows.get(PORTAL_SCOPE)
+    rest = rest_domain_ids(portal.id)
     return {
         administration_id: compute(
             portal.nmbrs_enabled,
             rows.get(NmbrsSettings.scope_for(administration_id=administration_id)),
             rows.get(NmbrsSettings.scope_for(domain_id=domain_id)),
             portal_row,
+            rest=domain_id in rest,
         )
         for administration_id, domain_id in administrations
     }
@@ -196,10 +217,12 @@ def domains_with_payroll(portal: Portal, page: int, per_page: int) -> DomainsPag
     rows = settings_rows(portal.id, ids)
     counts = _administration_counts(ids)
     portal_row = rows.get(PORTAL_SCOPE)
+    rest = rest_domain_ids(portal.id, ids)
     lines = []
     for domain in domains:
         scope = NmbrsSettings.scope_for(domain_id=domain.id)
-        lines.append(DomainLine(domain, compute(portal.nmbrs_enabled, rows.get(scope), portal_row),
+        lines.append(DomainLine(domain, compute(portal.nmbrs_enabled, rows.get(scope), portal_row,
+                                                rest=domain.id in rest),
                                 scope in rows, *counts.get(domain.id, (0, 0))))
     return DomainsPage(lines, page, pages, total)
 
@@ -239,7 +262,7 @@ class DomainOverview:
 
 
 def domain_overview(domain: Domain) -> DomainOverview:
-    """Everything the domain's settings page shows: two queries."""
+    """Everything the domain's settings page shows: three queries."""
     enabled = domain.portal.nmbrs_enabled
     rows = settings_rows(domain.portal_id, [domain.id], administrations_of=domain.id)
     portal_row = rows.get(PORTAL_SCOPE)
@@ -249,13 +272,14 @@ def domain_overview(domain: Domain) -> DomainOverview:
         .where(Administration.domain_id == domain.id, Administration.has_active_payroll_contract)
         .order_by(Administration.name)
     ).all()
+    rest = bool(rest_domain_ids(domain.portal_id, [domain.id]))
     lines = []
     for administration in administrations:
         scope = NmbrsSettings.scope_for(administration_id=administration.id)
         lines.append(AdministrationLine(
-            administration, compute(enabled, rows.get(scope), domain_row, portal_row),
+            administration, compute(enabled, rows.get(scope), domain_row, portal_row, rest=rest),
             scope in rows))
-    return DomainOverview(domain, domain_row, compute(enabled, domain_row, portal_row),
+    return DomainOverview(domain, domain_row, compute(enabled, domain_row, portal_row, rest=rest),
                           compute(enabled, portal_row), lines)
 
 
@@ -276,9 +300,11 @@ def administration_overview(administration: Administration) -> AdministrationOve
     own = db.session.scalar(_rows_query(domain.portal_id).where(NmbrsSettings.scope == own_scope))
     domain_row = rows.get(NmbrsSettings.scope_for(domain_id=domain.id))
     enabled = domain.portal.nmbrs_enabled
-    return AdministrationOverview(administration, own,
-                                  compute(enabled, own, domain_row, rows.get(PORTAL_SCOPE)),
-                                  compute(enabled, domain_row, rows.get(PORTAL_SCOPE)))
+    rest = bool(rest_domain_ids(domain.portal_id, [domain.id]))
+    return AdministrationOverview(
+        administration, own,
+        compute(enabled, own, domain_row, rows.get(PORTAL_SCOPE), rest=rest),
+        compute(enabled, domain_row, rows.get(PORTAL_SCOPE), rest=rest))
 
 
 def overrides_with_credentials(portal: Portal) -> int:

@@ -37,9 +37,11 @@ def _soap_end():
 @bp.after_app_request
 def _allow_the_consent_redirect(response):
     """Connect posts here and is redirected to Nmbrs: the CSP's form-action must allow Nmbrs'
-    identity server on these pages (it also covers redirects after a submit)."""
+    identity server (it also covers redirects after a submit). On every page, not only these:
+    boosted navigation (htmx) swaps this page into a document loaded elsewhere, whose policy
+    stays in force."""
     policy = response.headers.get("Content-Security-Policy")
-    if request.blueprint == bp.name and policy and "form-action 'self'" in policy:
+    if policy and "form-action 'self'" in policy:
         origin = nmbrs_consent.identity_origin()
         response.headers["Content-Security-Policy"] = policy.replace(
             "form-action 'self'", f"form-action 'self' {origin}")

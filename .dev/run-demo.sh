@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # `make run`: the demo on http://127.0.0.1:5000 with the Nmbrs sandbox, the RQ worker and Redis.
+# Other ports: `make run PORT=5001 SANDBOX_PORT=8766` (the web server and the Nmbrs sandbox).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+PORT="${PORT:-5000}"
+SANDBOX_PORT="${SANDBOX_PORT:-8765}"
+SANDBOX="http://127.0.0.1:$SANDBOX_PORT"
 cd "$ROOT"
 [ -x "$PY" ] || die "no .venv; run 'make run' (it creates one)."
 
@@ -19,17 +23,21 @@ if [ ! -f "$ENV_FILE" ]; then
             echo "HTMX_VENDORED=1"
             echo "SESSION_COOKIE_SECURE=0"
             echo "REDIS_URL=redis://127.0.0.1:6379/0"
-            echo "NMBRS_SOAP_URL=http://127.0.0.1:8765/soap/v3"
         } >"$ENV_FILE"
     )
 fi
+# SOAP, the REST API and its identity server: all served by the local sandbox. Kept in the
+# env file too, so `flask` commands run with it loaded talk to this sandbox, not to Nmbrs.
+sed -i '/^NMBRS_\(SOAP\|REST\|IDENTITY\)_URL=/d' "$ENV_FILE"
+{
+    echo "NMBRS_SOAP_URL=$SANDBOX/soap/v3"
+    echo "NMBRS_REST_URL=$SANDBOX"
+    echo "NMBRS_IDENTITY_URL=$SANDBOX"
+} >>"$ENV_FILE"
 set -a
 # shellcheck disable=SC1090
 source "$ENV_FILE"
 set +a
-# The REST API and its identity server are served by the same local sandbox as SOAP.
-export NMBRS_REST_URL="${NMBRS_REST_URL:-http://127.0.0.1:8765}"
-export NMBRS_IDENTITY_URL="${NMBRS_IDENTITY_URL:-http://127.0.0.1:8765}"
 export FLASK_APP=app
 FLASK="$VENV/bin/flask"
 
@@ -68,8 +76,8 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 if "$FLASK" nmbrs-sandbox --help >/dev/null 2>&1; then
-    say "Starting the Nmbrs sandbox on http://127.0.0.1:8765"
-    "$FLASK" nmbrs-sandbox --port 8765 &
+    say "Starting the Nmbrs sandbox on $SANDBOX"
+    "$FLASK" nmbrs-sandbox --port "$SANDBOX_PORT" &
     PIDS+=($!)
 else
     say "Skipping the Nmbrs sandbox: 'flask --app app nmbrs-sandbox' is not available in this version."
@@ -79,9 +87,9 @@ say "Starting the RQ worker with its scheduler (flask --app app worker)"
 "$FLASK" worker &
 PIDS+=($!)
 
-say "Payroll Link: open http://127.0.0.1:5000 and sign in with a login above. Ctrl-C stops everything."
+say "Payroll Link: open http://127.0.0.1:$PORT and sign in with a login above. Ctrl-C stops everything."
 # In the background too, so a signal to this script (Ctrl-C, TERM) stops all three at once.
-"$FLASK" run --host 127.0.0.1 --port 5000 &
+"$FLASK" run --host 127.0.0.1 --port "$PORT" &
 WEB=$!
 PIDS+=("$WEB")
 wait "$WEB"

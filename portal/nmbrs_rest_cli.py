@@ -10,8 +10,7 @@ from portal.nmbrs.errors import NmbrsError
 @click.option("--domain", "domain_name", default=None, help="Only this domain.")
 def migrate_to_rest_command(dry_run: bool, domain_name: str | None):
     """Map SOAP ids to REST GUIDs for every consented domain, then switch it to REST."""
-    from portal.services.nmbrs_migration import consents_to_migrate, migrate_domain
-    from portal.services.nmbrs_rest_access import client_for_consent
+    from portal.services.nmbrs_migration import consents_to_migrate, move_domain
 
     consents = consents_to_migrate(domain_name)
     if not consents:
@@ -21,8 +20,7 @@ def migrate_to_rest_command(dry_run: bool, domain_name: str | None):
     failed = False
     for consent in consents:
         try:
-            rest = client_for_consent(consent, mapped=False)
-            report = migrate_domain(consent, _soap_client_for, rest, dry_run)
+            report = move_domain(consent, dry_run)
         except NmbrsError as error:
             click.echo(f"{consent.domain.name}: not migrated: {error.message}")
             failed = True
@@ -64,14 +62,6 @@ def demo_application_command():
         subscription_key=identity.SANDBOX_SUBSCRIPTION_KEY))
     db.session.commit()
     click.echo("Nmbrs REST: the sandbox's API application is entered (Settings › Nmbrs REST API).")
-
-
-def _soap_client_for(administration):
-    """The SOAP client of an administration (the converters are SOAP operations)."""
-    from portal.services import nmbrs_access
-
-    return nmbrs_access.client_for(
-        administration, connection=nmbrs_access.soap_connection_for(administration))
 
 
 def register(app) -> None:

@@ -112,6 +112,8 @@ POLICIES = {
     ("nmbrs_rest.callback", "GET"): PORTAL_STAFF,
     ("nmbrs_rest.connect", "POST"): PORTAL_STAFF_OBJECT,
     ("nmbrs_rest.disconnect", "POST"): PORTAL_STAFF_OBJECT,
+    ("nmbrs_rest.move_preview", "POST"): PORTAL_ADMIN_OBJECT,
+    ("nmbrs_rest.move_to_rest", "POST"): PORTAL_ADMIN_OBJECT,
     ("documents.accept_version", "POST"): DOMAIN_MANAGE,
     ("nmbrs_settings.index", "GET"): PORTAL_STAFF,
     ("nmbrs_settings.connection", "GET"): PORTAL_STAFF,

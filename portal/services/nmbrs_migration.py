@@ -27,20 +27,34 @@ from portal.models import (
 from portal.models._common import utcnow
 from portal.nmbrs import converters
 from portal.nmbrs.errors import NmbrsError
-from portal.services import matching
+from portal.services import audit, matching
 from portal.services.nmbrs_id_map import IdMap, same_declaration
+
+
+@dataclass(frozen=True)
+class Unmapped:
+    """Something imported over SOAP that could not be found over REST: what, and which one."""
+
+    kind: str  # debtor, company, employees, run, declaration
+    detail: str  # numbers and names (and Nmbrs' message), not translated
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.detail}"
 
 
 @dataclass
 class DomainReport:
     domain: str
     mapped: dict[str, int] = field(default_factory=dict)
-    unmapped: list[str] = field(default_factory=list)
+    unmapped: list[Unmapped] = field(default_factory=list)
     switched: bool = False
 
     def count(self, entity: str, added: bool) -> None:
         if added:
             self.mapped[entity] = self.mapped.get(entity, 0) + 1
+
+    def not_found(self, kind: str, detail: str) -> None:
+        self.unmapped.append(Unmapped(kind, detail))
 
     def lines(self) -> list[str]:
         counts = ", ".join(f"{n} {e.lower()}(s)" for e, n in sorted(self.mapped.items())) or \
@@ -57,8 +71,31 @@ def consents_to_migrate(domain_name: str | None = None) -> list[NmbrsConsent]:
     return [c for c in consents if domain_name in (None, c.domain.name)]
 
 
+def move_domain(consent: NmbrsConsent, dry_run: bool, user=None) -> DomainReport:
+    """The one way a domain moves to REST (`flask nmbrs-migrate-to-rest` and the Move to REST
+    action of the Nmbrs REST API page): map its ids with SOAP and REST, then switch it.
+    Raises NmbrsError when the consent cannot be used."""
+    from portal.services.nmbrs_rest_access import client_for_consent
+
+    rest = client_for_consent(consent, mapped=False)
+    return migrate_domain(consent, soap_client_for, rest, dry_run, user=user)
+
+
+def soap_client_for(administration: Administration):
+    """The SOAP client of an administration (the converters are SOAP operations), also when its
+    domain is on REST; None when SOAP is not connected (then only the human keys map, through
+    REST)."""
+    from portal.services import nmbrs_access
+
+    try:
+        connection = nmbrs_access.soap_connection_for(administration)
+    except nmbrs_access.NotConnected:
+        return None
+    return nmbrs_access.client_for(administration, connection=connection)
+
+
 def migrate_domain(consent: NmbrsConsent, soap_client_for, rest_client, dry_run: bool,
-                   ) -> DomainReport:
+                   user=None) -> DomainReport:
     """Map one domain's SOAP ids to GUIDs; switch it to REST unless `dry_run`."""
     report = DomainReport(consent.domain.name)
     ids = IdMap(db.engine, consent.portal_id)
@@ -75,6 +112,8 @@ def migrate_domain(consent: NmbrsConsent, soap_client_for, rest_client, dry_run:
             session.commit()
     if not dry_run and not report.unmapped:
         consent.active_since = consent.active_since or utcnow()
+        audit.record(consent.portal_id, "nmbrs.moved_to_rest", consent.domain,
+                     {"mapped": report.mapped}, user=user)
         db.session.commit()
         report.switched = True
     return report
@@ -88,11 +127,11 @@ def _map_debtor(session, ids: IdMap, consent: NmbrsConsent, soap, report: Domain
     try:
         pairs = converters.debtor_guids(soap.transport)
     except NmbrsError as error:
-        report.unmapped.append(f"debtor ({error.message})")
+        report.not_found("debtor", f"({error.message})")
         return
     match = [int_id for int_id, guid in pairs.items() if guid == consent.debtor_guid.lower()]
     if not match:
-        report.unmapped.append(f"debtor {consent.debtor_name} (not among the SOAP debtors)")
+        report.not_found("debtor", f"{consent.debtor_name} (not among the SOAP debtors)")
         return
     report.count("Debtor", ids.add(session, "Debtor", match[0], consent.debtor_guid, "converter"))
 
@@ -101,7 +140,7 @@ def _map_administration(session, ids, consent, administration, soap, rest, repor
     link = _link(administration)
     company_guid = _company_guid(soap, rest, consent, link, report)
     if company_guid is None:
-        report.unmapped.append(f"company of {administration.name} ({link.company_id})")
+        report.not_found("company", f"of {administration.name} ({link.company_id})")
         return
     report.count("Company", ids.add(session, "Company", link.company_id, company_guid,
                                     "converter"))
@@ -132,7 +171,7 @@ def _map_employees(session, ids, soap, company_id: int, report) -> None:
     try:
         pairs = converters.company_guids(soap.transport, "Employee", company_id)
     except NmbrsError as error:
-        report.unmapped.append(f"employees of company {company_id} ({error.message})")
+        report.not_found("employees", f"of company {company_id} ({error.message})")
         return
     for int_id, guid in pairs.items():
         report.count("Employee", ids.add(session, "Employee", int_id, guid, "converter"))
@@ -146,7 +185,7 @@ def _map_runs(session, ids, rest, administration, company_guid: str, report) -> 
         for run in (r for r in stored if r.year == year):
             guid = by_number.get(run.number)
             if guid is None:
-                report.unmapped.append(f"run {run.year}/{run.number} of {administration.name}")
+                report.not_found("run", f"{run.year}/{run.number} of {administration.name}")
                 continue
             report.count("Run", ids.add(session, "Run", run.nmbrs_run_id, guid, "key"))
 
@@ -169,8 +208,8 @@ def _map_declarations(session, ids, soap, rest, administration, link: CompanyLin
             found = same_declaration(declarations, year, assessment.period, serial)
             if found is None:
                 number = f" #{serial}" if serial is not None else ""
-                report.unmapped.append(f"declaration {assessment.year}/{assessment.period}"
-                                       f"{number} of {administration.name}")
+                report.not_found("declaration", f"{assessment.year}/{assessment.period}"
+                                                f"{number} of {administration.name}")
                 continue
             report.count("WageTax", ids.add(session, "WageTax", assessment.nmbrs_declaration_id,
                                             found.id, "key"))

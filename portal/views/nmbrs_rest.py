@@ -9,6 +9,7 @@ from datetime import date
 
 from flask import Blueprint, redirect, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -17,7 +18,9 @@ from portal.extensions import db
 from portal.htmx import render, saved
 from portal.models import Domain, NmbrsConsent, PortalRole
 from portal.nmbrs.rest.oauth import REQUIRED_SCOPES
-from portal.services import nmbrs_consent
+from portal.nmbrs.errors import NmbrsError
+from portal.services import nmbrs_consent, nmbrs_migration
+from portal.stored_text import render as shown
 from portal.views.nmbrs_rest_forms import ApplicationForm
 
 bp = Blueprint("nmbrs_rest", __name__, url_prefix="/settings/nmbrs/rest")
@@ -46,11 +49,24 @@ def _allow_the_consent_redirect(response):
         response.headers["Content-Security-Policy"] = policy.replace(
             "form-action 'self'", f"form-action 'self' {origin}")
     return response
+
+
+# What Move to REST found (by entity of the id map) and could not find (by kind).
+MOVE_LABELS = {
+    "found": {"Debtor": _l("Nmbrs debtor"), "Company": _l("companies"),
+              "Employee": _l("employees"), "Run": _l("payroll runs"),
+              "WageTax": _l("payroll tax assessments")},
+    "missing": {"debtor": _l("Nmbrs debtor"), "company": _l("company"),
+                "employees": _l("employees"), "run": _l("payroll run"),
+                "declaration": _l("payroll tax assessment")},
+}
 PAGE = "nmbrs_rest/index.html"
 FRAGMENT = "nmbrs_rest/_content.html"
 
 
-def _context(form: ApplicationForm | None = None, problem: str | None = None) -> dict:
+def _context(form: ApplicationForm | None = None, problem: str | None = None,
+             move: "nmbrs_migration.DomainReport | None" = None,
+             move_domain: Domain | None = None) -> dict:
     portal = current_user.portal
     application = nmbrs_consent.application_for(portal)
     domains = db.session.scalars(select(Domain).filter_by(portal_id=portal.id)
@@ -62,7 +78,8 @@ def _context(form: ApplicationForm | None = None, problem: str | None = None) ->
     return {"application": application, "form": form, "domains": domains, "consents": consents,
             "redirect_uri": nmbrs_consent.redirect_uri(), "required_scopes": REQUIRED_SCOPES,
             "missing_scopes": nmbrs_consent.missing_scopes, "problem": problem,
-            "is_admin": current_user.portal_role == PortalRole.ADMIN}
+            "is_admin": current_user.portal_role == PortalRole.ADMIN,
+            "move": move, "move_domain": move_domain, "move_labels": MOVE_LABELS}
 
 
 @bp.get("")
@@ -127,3 +144,56 @@ def disconnect(domain_id: int):
     warning = nmbrs_consent.disconnect(consent)
     return saved(warning or _("%(domain)s is disconnected from Nmbrs; the consent was revoked.",
                               domain=domain.name), url_for(".index"))
+
+
+def _consent_to_move(domain: Domain):
+    """The domain's consent when it can move to REST, else the page saying why (409)."""
+    consent = nmbrs_consent.consent_for(domain)
+    if consent is None or not consent.connected:
+        return None, render(PAGE, FRAGMENT, 409, **_context(problem=_(
+            "Connect %(domain)s with Nmbrs first: moving to REST needs the consent of its "
+            "debtor.", domain=domain.name)))
+    if consent.active_since is not None:
+        return None, render(PAGE, FRAGMENT, 409, **_context(problem=_(
+            "%(domain)s already imports over the REST API.", domain=domain.name)))
+    return consent, None
+
+
+def _nmbrs_failed(error: NmbrsError):
+    return render(PAGE, FRAGMENT, 502, **_context(problem=_(
+        "Nmbrs could not be asked, so nothing was changed: %(reason)s",
+        reason=shown(error.text))))
+
+
+@bp.post("/domains/<int:domain_id>/move-to-rest/preview")
+@portal_role_required(PortalRole.ADMIN)
+def move_preview(domain_id: int):
+    """Move to REST, step 1: what would be carried over (a dry run that changes nothing)."""
+    domain = load_domain(domain_id, manage=True)
+    consent, refused = _consent_to_move(domain)
+    if refused is not None:
+        return refused
+    try:
+        report = nmbrs_migration.move_domain(consent, dry_run=True)
+    except NmbrsError as error:
+        return _nmbrs_failed(error)
+    return render(PAGE, FRAGMENT, **_context(move=report, move_domain=domain))
+
+
+@bp.post("/domains/<int:domain_id>/move-to-rest")
+@portal_role_required(PortalRole.ADMIN)
+def move_to_rest(domain_id: int):
+    """Move to REST, step 2 (confirmed): store the mapping and switch the domain to REST."""
+    domain = load_domain(domain_id, manage=True)
+    consent, refused = _consent_to_move(domain)
+    if refused is not None:
+        return refused
+    try:
+        report = nmbrs_migration.move_domain(consent, dry_run=False, user=current_user)
+    except NmbrsError as error:
+        return _nmbrs_failed(error)
+    if not report.switched:  # something could not be found over REST since the preview
+        return render(PAGE, FRAGMENT, 409, **_context(move=report, move_domain=domain))
+    return saved(_("%(domain)s now imports over the Nmbrs REST API; what was imported over SOAP "
+                   "is found again and not imported twice.", domain=domain.name),
+                 url_for(".index") + f"#domain-{domain.id}")

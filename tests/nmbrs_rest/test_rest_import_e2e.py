@@ -170,3 +170,56 @@ def test_a_rest_consent_problem_is_a_task_linking_to_the_domains_consent(app, sa
     [task] = db.session.scalars(select(Task).where(Task.import_run_id == failed.id)).all()
     assert [label, f"/settings/nmbrs/rest#domain-{bakkerij.domain.id}"] in task.links
     assert not any(url == "/settings/nmbrs" for _, url in task.links)  # not the SOAP settings
+
+
+def test_move_to_rest_on_the_page_previews_then_switches_and_adds_nothing(app, sandbox):
+    """The portal administrator's Move to REST (the CLI's service): a dry run first, then the
+    confirmed move; the next import over REST adds nothing and matches."""
+    from portal.models import AuditEntry, User
+    from tests.conftest import Client
+
+    jansen = administration(JANSEN)
+    assert automatic_import(app, JANSEN).status == ImportStatus.SUCCEEDED
+    over_soap = snapshot(jansen.id)
+    consent = connect_domain(sandbox, jansen.domain, debtor_number="2", active=False)
+    domain_id = jansen.domain.id
+    users = {u.email: u for u in db.session.scalars(select(User))}
+    admin = Client(app).sign_in(users["admin@vandijk-partners.nl"])
+    back_office = Client(app).sign_in(users["backoffice@vandijk-partners.nl"])
+    preview_url = f"/settings/nmbrs/rest/domains/{domain_id}/move-to-rest/preview"
+    move_url = f"/settings/nmbrs/rest/domains/{domain_id}/move-to-rest"
+
+    row = admin.get("/settings/nmbrs/rest").get_data(as_text=True)
+    assert f'id="move-{domain_id}"' in row and "Imports use SOAP." in row
+    preview = admin.post(preview_url)
+
+    page = preview.get_data(as_text=True)
+    assert preview.status_code == 200
+    assert "Move installatiebedrijf-jansen to the REST API" in page
+    assert "payroll runs: 1" in page and "payroll tax assessments: 1" in page
+    assert 'id="confirm-move"' in page and "Not found over REST" not in page
+    db.session.expire_all()
+    assert db.session.scalar(select(NmbrsIdMap)) is None  # a dry run changes nothing
+    assert db.session.get(NmbrsConsent, consent.id).active_since is None
+
+    assert back_office.post(preview_url).status_code == 403  # portal administrators only
+    assert back_office.post(move_url).status_code == 403
+    assert admin.post(move_url, csrf=False).status_code == 400
+    db.session.expire_all()
+    assert db.session.get(NmbrsConsent, consent.id).active_since is None
+
+    moved = admin.post(move_url)
+
+    assert moved.status_code == 303 and moved.headers["Location"].endswith(f"#domain-{domain_id}")
+    shown = admin.get("/settings/nmbrs/rest").get_data(as_text=True)
+    assert "installatiebedrijf-jansen now imports over the Nmbrs REST API" in shown
+    assert "Imports use REST since" in shown and f'id="move-{domain_id}"' not in shown
+    db.session.expire_all()
+    assert db.session.get(NmbrsConsent, consent.id).active_since is not None
+    audit = db.session.scalar(select(AuditEntry).filter_by(action="nmbrs.moved_to_rest"))
+    assert audit.user_id == users["admin@vandijk-partners.nl"].id
+    assert admin.post(preview_url).status_code == 409  # moved already: says so
+
+    rest_run = automatic_import(app, JANSEN, date(2026, 5, 21))
+    assert rest_run.status == ImportStatus.SUCCEEDED, rest_run.error
+    assert snapshot(jansen.id) == over_soap

@@ -4,14 +4,14 @@ import base64
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from xml.etree.ElementTree import Element
 
 from portal import demo_data
 from portal.nmbrs.sandbox import data as sandbox_data
+from portal.nmbrs.sandbox import documents
 from portal.nmbrs.sandbox.data import SandboxCompany, SandboxData
-from portal.nmbrs.sandbox.pdf import simple_pdf
 
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 ET.register_namespace("xsi", XSI)
@@ -76,10 +76,6 @@ def _company(world: SandboxData, company_id: int) -> SandboxCompany:
     return company
 
 
-def _pdf_base64(lines: list[str]) -> str:
-    return base64.b64encode(simple_pdf(lines)).decode("ascii")
-
-
 def environment_get(world: SandboxData, params: dict) -> ResultContent:
     """DebtorService/Environment_Get: the demo sub-domain."""
     return [
@@ -123,15 +119,10 @@ def run_list(world: SandboxData, params: dict) -> ResultContent:
     return [
         node("RunInfo", [("ID", r.id), ("Number", r.number), ("Year", r.year),
                          ("PeriodStart", r.period), ("PeriodEnd", r.period),
-                         ("Description", r.description), ("RunAt", _run_at(world, r)),
-                         ("IsLocked", r.is_locked and r.id not in world.recalculated)])
+                         ("Description", r.description), ("RunAt", documents.run_at(world, r)),
+                         ("IsLocked", documents.run_locked(world, r))])
         for r in company.runs if r.year == params["Year"]
     ]
-
-
-def _run_at(world: SandboxData, run) -> datetime:
-    """A recalculated run was run again: a later RunAt per recalculation."""
-    return run.run_at + timedelta(minutes=world.recalculated.get(run.id, 0))
 
 
 def run_employees(world: SandboxData, params: dict) -> ResultContent:
@@ -141,7 +132,7 @@ def run_employees(world: SandboxData, params: dict) -> ResultContent:
     if run is None:
         return []
     return [node("EmployeeIdNumber", [("EmployeeId", e.id), ("EmployeeNumber", e.number)])
-            for e in company.employees_in(run.period)]
+            for e in documents.paid_in(company, run)]
 
 
 def journal(world: SandboxData, params: dict) -> ResultContent:
@@ -150,32 +141,7 @@ def journal(world: SandboxData, params: dict) -> ResultContent:
     run = company.run(params["RunId"], params["intYear"])
     if run is None:
         return None
-    return journal_xml(run.run_at.date(), sandbox_data.journal_lines(
-        company, run.period, world.revision("journal", run.id)))
-
-
-def journal_xml(booking_date: date, lines: list) -> str:
-    """The inferred Twinfield-like journal XML, declared utf-16 as Nmbrs seems to do."""
-    transaction = Element("transaction")
-    header = ET.SubElement(transaction, "header")
-    ET.SubElement(header, "date").text = booking_date.strftime("%Y%m%d")
-    lines_element = ET.SubElement(transaction, "lines")
-    for line in lines:
-        fields = [("dim1", line.account)]
-        fields += [("dim2", line.cost_center)] if line.cost_center else []
-        fields += [("value", line.amount), ("debitcredit", line.side),
-                   ("description", line.description)]
-        lines_element.append(node("line", fields))
-    root = Element("transactions")
-    root.append(transaction)
-    return '<?xml version="1.0" encoding="utf-16"?>' + ET.tostring(root, encoding="unicode")
-
-
-def _payslip_pdf(company: SandboxCompany, employee, run, revision: int = 0) -> str:
-    lines = [f"Loonstrook {run.description}", company.name,
-             f"Werknemer {employee.number}: {employee.display_name}",
-             f"Periode {run.period} {run.year}", f"Bruto loon EUR {employee.monthly_gross}"]
-    return _pdf_base64(lines + [f"Correctie {revision}"] * bool(revision))
+    return documents.journal(world, company, run)
 
 
 def employee_payslips(world: SandboxData, params: dict) -> ResultContent:
@@ -185,11 +151,11 @@ def employee_payslips(world: SandboxData, params: dict) -> ResultContent:
     if employee is None:
         raise nmbrs_fault(2003, "Unauthorized access. You do not have the rights to this employee")
     run = company.run(params["RunID"], params["intYear"])
-    if run is None or not employee.employed_in(run.period):
+    pdf = documents.payslip_pdf(world, company, employee, run) if run is not None else None
+    if pdf is None:
         return []
     payslip = Element("Payslip")
-    payslip.append(_text("PDF", _payslip_pdf(company, employee, run,
-                                              world.revision("payslip", run.id, employee.id))))
+    payslip.append(_text("PDF", base64.b64encode(pdf).decode("ascii")))
     return [payslip]
 
 
@@ -202,7 +168,7 @@ def wage_tax_list(world: SandboxData, params: dict) -> ResultContent:
         node("WageTax", [
             ("LoonaangifteID", d.id), ("SerialNumber", 1),
             ("PaymentReference", d.payment_reference),
-            ("TotalGeneral", d.total + world.revision("declaration", d.id)),
+            ("TotalGeneral", documents.declaration_total(world, d)),
             ("Period", d.period), ("Year", d.year), ("Status", "Verzonden"),
             ("SentAt", d.sent_at), ("TijdvakStart", d.period_start),
             ("TijdvakEnd", d.period_end), ("CorrectionTijdvakStart", None),
@@ -218,14 +184,7 @@ def wage_tax_xml(world: SandboxData, params: dict) -> ResultContent:
                         if d.id == params["LoonaangifteID"]), None)
     if declaration is None:
         raise nmbrs_fault(2046, "Not Found")
-    root = Element("Loonaangifte")
-    period = ET.SubElement(root, "TijdvakAangifte")
-    ET.SubElement(period, "DatAanvTv").text = declaration.period_start.isoformat()
-    ET.SubElement(period, "DatEindTv").text = declaration.period_end.isoformat()
-    collective = ET.SubElement(ET.SubElement(root, "VolledigeAangifte"), "CollectieveAangifte")
-    ET.SubElement(collective, "TotTeBet").text = str(
-        declaration.total + world.revision("declaration", declaration.id))
-    return '<?xml version="1.0" encoding="utf-16"?>' + ET.tostring(root, encoding="unicode")
+    return documents.declaration_xml(world, declaration)
 
 
 def work_cost_list(world: SandboxData, params: dict) -> ResultContent:
@@ -252,11 +211,8 @@ def annual_statement(world: SandboxData, params: dict) -> ResultContent:
     if params["intYear"] != world.year:
         return None
     company, employee = found
-    gross = employee.monthly_gross * len([r for r in company.runs
-                                          if r.period <= 12 and employee.employed_in(r.period)])
-    return [_text("PDF", _pdf_base64([f"Jaaropgaaf {world.year}", company.name,
-                                      f"Werknemer {employee.number}: {employee.display_name}",
-                                      f"Fiscaal loon EUR {gross}"]))]
+    pdf = documents.annual_statement_pdf(world, company, employee)
+    return [_text("PDF", base64.b64encode(pdf).decode("ascii"))]
 
 
 def employee_types(world: SandboxData, params: dict) -> ResultContent:

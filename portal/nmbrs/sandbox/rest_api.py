@@ -1,6 +1,7 @@
 """The sandbox's Nmbrs REST API (`/api/...`), answering with the spec's envelopes and errors.
 
-Same demo world as the SOAP sandbox, ids as stable GUIDs (`guids.guid`). Strict like Nmbrs: the
+Same demo world as the SOAP sandbox and the same documents (`documents`: only those employed in
+a run's period are paid, corrections included), ids as stable GUIDs (`guids.guid`). Strict like Nmbrs: the
 subscription key and a valid bearer token on every call, the operation's scope, the token's own
 debtor only (40303 otherwise), unknown query parameters and `pageSize` > 100 refused (40033).
 Documents answer a `taskId`; `/api/documents/{taskId}` says 202 `document_pending` times, then
@@ -20,9 +21,8 @@ from werkzeug.wrappers import Request, Response
 from portal.nmbrs.sandbox import data as sandbox_data
 from portal.nmbrs.sandbox.data import SandboxCompany, SandboxData
 from portal.nmbrs.sandbox.guids import guid
-from portal.nmbrs.sandbox.handlers import journal_xml
+from portal.nmbrs.sandbox import documents
 from portal.nmbrs.sandbox.identity import SANDBOX_SUBSCRIPTION_KEY, Grant, IdentityServer
-from portal.nmbrs.sandbox.pdf import simple_pdf
 
 PAGING = ("pageNumber", "pageSize")
 DOC_URL = "https://developer.nmbrs.com/docs/errors"
@@ -234,7 +234,8 @@ class RestApi:
         return _page(request, [
             {"payrollRunId": guid("Run", r.id), "number": r.number, "description": r.description,
              "year": r.year, "periodStart": r.period, "periodEnd": r.period,
-             "createdAt": _iso(r.run_at), "type": "normal", "locked": r.is_locked}
+             "createdAt": _iso(documents.run_at(self.world, r)), "type": "normal",
+             "locked": documents.run_locked(self.world, r)}
             for r in company.runs if r.year == year])
 
     def _run(self, company: SandboxCompany, run_id: str, year: int):
@@ -246,16 +247,17 @@ class RestApi:
 
     def run_employees(self, request, grant, company_id, run_id):
         company = self._company(grant, company_id)
-        self._run(company, run_id, self._year(request))
+        run = self._run(company, run_id, self._year(request))
         return _page(request, [{"employeeId": guid("Employee", e.id), "employeeNumber": e.number}
-                               for e in company.employees])
+                               for e in documents.paid_in(company, run)])
 
     def wage_taxes(self, request, grant, company_id):
         company = self._company(grant, company_id)
         if self._year(request) != self.world.year:
             return _page(request, [])
         return _page(request, [
-            {"wageTaxId": guid("WageTax", d.id), "serialNumber": 1, "totalGeneral": int(d.total),
+            {"wageTaxId": guid("WageTax", d.id), "serialNumber": 1,
+             "totalGeneral": int(documents.declaration_total(self.world, d)),
              "paymentReference": d.payment_reference, "period": d.period, "year": d.year,
              "status": "Verzonden", "sentAt": _iso(d.sent_at),
              "periodStart": d.period_start.isoformat(), "periodEnd": d.period_end.isoformat(),
@@ -325,20 +327,17 @@ class RestApi:
     def journal(self, request, grant, company_id, run_id):
         company = self._company(grant, company_id)
         run = self._run(company, run_id, self._year(request))
-        xml = journal_xml(run.run_at.date(), sandbox_data.journal_lines(company))
-        return self._task(xml.encode("utf-16"))
+        return self._task(documents.journal(self.world, company, run).encode("utf-16"))
 
     def payslip(self, request, grant, employee_id):
         company, employee = self._employee(grant, employee_id)
         year = self._year(request)
         period = int(request.args.get("period") or self.world.today.month)
-        run = next((r for r in company.runs if r.year == year and r.period == period), None)
-        if run is None:
+        run = documents.run_in_period(company, year, period)
+        pdf = documents.payslip_pdf(self.world, company, employee, run) if run else None
+        if pdf is None:  # no run in that period, or the employee was not paid in it
             raise not_found()
-        return self._task(simple_pdf([
-            f"Loonstrook {run.description}", company.name,
-            f"Werknemer {employee.number}: {employee.display_name}",
-            f"Periode {run.period} {run.year}", f"Bruto loon EUR {employee.monthly_gross}"]))
+        return self._task(pdf)
 
     def wage_tax_xml(self, request, grant, company_id, wage_tax_id):
         company = self._company(grant, company_id)
@@ -346,23 +345,13 @@ class RestApi:
                             if guid("WageTax", d.id) == wage_tax_id), None)
         if declaration is None:
             raise not_found()
-        xml = ('<?xml version="1.0" encoding="utf-16"?><Loonaangifte><TijdvakAangifte>'
-               f"<DatAanvTv>{declaration.period_start.isoformat()}</DatAanvTv>"
-               f"<DatEindTv>{declaration.period_end.isoformat()}</DatEindTv></TijdvakAangifte>"
-               "<VolledigeAangifte><CollectieveAangifte>"
-               f"<TotTeBet>{declaration.total}</TotTeBet></CollectieveAangifte>"
-               "</VolledigeAangifte></Loonaangifte>")
-        return self._task(xml.encode("utf-16"))
+        return self._task(documents.declaration_xml(self.world, declaration).encode("utf-16"))
 
     def annual_statement(self, request, grant, employee_id):
         company, employee = self._employee(grant, employee_id)
         if self._year(request) != self.world.year:
             raise not_found()
-        gross = employee.monthly_gross * len([r for r in company.runs if r.period <= 12])
-        return self._task(simple_pdf([
-            f"Jaaropgaaf {self.world.year}", company.name,
-            f"Werknemer {employee.number}: {employee.display_name}",
-            f"Fiscaal loon EUR {gross}"]))
+        return self._task(documents.annual_statement_pdf(self.world, company, employee))
 
     def _task(self, content: bytes) -> Response:
         task_id = str(uuid.uuid4())

@@ -1,6 +1,6 @@
-"""Nmbrs REST consent with the keyboard alone, in headless Chromium (issue 11): enter the API
-application, connect a domain on the sandbox's consent page, see its status, reconnect,
-disconnect. Screenshots go to test-artifacts/nmbrs-rest/."""
+"""Nmbrs REST consent with the keyboard alone, in headless Chromium (issue 11): from the
+dashboard to the page, enter the API application, connect a domain on the sandbox's consent page,
+see its status, move it to REST, reconnect, disconnect. Screenshots go to test-artifacts/nmbrs-rest/."""
 
 import shutil
 import threading
@@ -90,19 +90,31 @@ def consent_as_debtor_1(page):
     page.keyboard.press("Enter")
 
 
+def sign_in_and_open_the_page(page, base):
+    """Sign in, then from the dashboard to Settings › Nmbrs REST API by the keyboard."""
+    page.wait_for_function("() => document.activeElement && document.activeElement.id === 'email'")
+    page.keyboard.type("admin@example.nl")
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{base}/")
+    tab_to(page, 'nav a[href="/settings"]')
+    page.keyboard.press("Enter")
+    sync_api.expect(page.get_by_role("heading", name="Settings", exact=True)).to_be_visible()
+    tab_to(page, 'main a[href="/settings/nmbrs/rest"]')
+    page.keyboard.press("Enter")
+    sync_api.expect(page.get_by_role("heading", name="Nmbrs REST API", exact=True)
+                    ).to_be_visible()
+
+
 def test_application_connect_status_reconnect_disconnect_with_the_keyboard(server, page):
     base, domain_id = server
     if ARTIFACTS.exists():
         shutil.rmtree(ARTIFACTS)
     expect = sync_api.expect
 
-    page.goto(f"{base}/login?next=/settings/nmbrs/rest")
-    page.wait_for_function("() => document.activeElement && document.activeElement.id === 'email'")
-    page.keyboard.type("admin@example.nl")
-    page.keyboard.press("Tab")
-    page.keyboard.type(PASSWORD)
-    page.keyboard.press("Enter")
-    expect(page.get_by_role("heading", name="Nmbrs REST API", exact=True)).to_be_visible()
+    page.goto(base)
+    sign_in_and_open_the_page(page, base)
     expect(page.locator("#redirect-uri")).to_have_value(f"{base}/settings/nmbrs/rest/callback")
     shot(page, "01-no-application")
 
@@ -118,6 +130,13 @@ def test_application_connect_status_reconnect_disconnect_with_the_keyboard(serve
     assert SANDBOX_CLIENT_SECRET not in page.content()
     shot(page, "02-application-saved")
 
+    # Another day: sign out, sign in, and to the page by links again. The page now lives in
+    # the dashboard's document (boosted navigation), whose Content-Security-Policy must allow
+    # the redirect to Nmbrs too.
+    tab_to(page, "form.signout button")
+    page.keyboard.press("Enter")
+    sign_in_and_open_the_page(page, base)
+
     # Connect: Nmbrs' (the sandbox's) consent page, then back with the status.
     tab_to(page, f"#connect-{domain_id}")
     page.keyboard.press("Enter")
@@ -130,17 +149,31 @@ def test_application_connect_status_reconnect_disconnect_with_the_keyboard(serve
     expect(row).to_contain_text("company.info.read")
     shot(page, "03-connected")
 
+    # Move to REST: what would be carried over first (nothing was imported here), then confirm.
+    tab_to(page, f"#move-{domain_id}")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name=f"Move {demo_data.DOMAINS[0].name} to the REST API")
+           ).to_be_visible()
+    expect(page.locator("#move-to-rest")).to_contain_text("Nothing new to carry over")
+    tab_to(page, "#confirm-move")
+    page.keyboard.press("Enter")
+    expect(page.get_by_text(f"{demo_data.DOMAINS[0].name} now imports over the Nmbrs REST API")
+           ).to_be_visible()
+    expect(row).to_contain_text("Imports use REST since")
+    shot(page, "04-moved-to-rest")
+
     # Reconnect: the same round trip again.
     tab_to(page, f"#reconnect-{domain_id}")
     page.keyboard.press("Enter")
     consent_as_debtor_1(page)
     expect(page.get_by_text(f"{demo_data.DOMAINS[0].name} is connected to Nmbrs debtor")
            ).to_be_visible()
-    shot(page, "04-reconnected")
+    expect(row).to_contain_text("Imports use REST since")  # a new consent, still on REST
+    shot(page, "05-reconnected")
 
     # Disconnect revokes the consent.
     tab_to(page, f"#disconnect-{domain_id}")
     page.keyboard.press("Enter")
     expect(page.get_by_text("the consent was revoked")).to_be_visible()
     expect(page.locator(f"#domain-{domain_id}")).to_contain_text("Not connected")
-    shot(page, "05-disconnected")
+    shot(page, "06-disconnected")

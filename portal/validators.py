@@ -7,7 +7,8 @@ input reaches the database or a template that could give a 500 or display spoofe
   overrides or marks in a text field. `portal.forms.PortalForm` runs it on every text field of
   every form; a new form only has to inherit from `PortalForm`.
 - `parse_id`: a database id from a query string or form value; ids beyond what both SQLite
-  (int64) and PostgreSQL (int4) hold are "no such id".
+  (int64) and PostgreSQL (int4) hold are "no such id". `parse_nmbrs_id`: an Nmbrs id as stored
+  (negative for objects first seen over REST).
 - `page_number`: a page number, leniently (bad → 1, huge → capped; views clamp to the last page).
 - `relation_code_problem`: a relation code is a whole number (the Nmbrs company number).
 """
@@ -68,6 +69,20 @@ def parse_id(value, default=None):
         return default
     number = int(value)
     return number if 1 <= number <= MAX_ID else default
+
+
+def parse_nmbrs_id(value, default=None):
+    """An Nmbrs id as the app stores it, from a form value: a SOAP id (positive) or the id of an
+    object first seen over the REST API (negative, `portal.services.nmbrs_id_map`); 0, other
+    text and out-of-range values are `default`."""
+    if not isinstance(value, str):
+        return default
+    value = value.strip()
+    negative = value.startswith("-")
+    number = parse_id(value[1:] if negative else value)
+    if number is None:
+        return default
+    return -number if negative else number
 
 
 def page_number(value) -> int:

@@ -28,7 +28,7 @@ from portal.services.import_guard import import_blocked_reason
 from portal.document_types import DOCUMENT_LABELS, TICKED_DOCUMENTS
 from portal.htmx import is_htmx, render, saved
 from portal.stored_text import render as shown
-from portal.validators import parse_id
+from portal.validators import parse_nmbrs_id
 
 bp = Blueprint("imports", __name__, url_prefix="/administrations")
 
@@ -83,7 +83,7 @@ def choose_company(administration_id):
         choices = _choices(administration)
     except NmbrsError as error:
         return _company_chooser(administration, nmbrs_error=shown(error.text), status=200)
-    company_id = parse_id(raw)
+    company_id = parse_nmbrs_id(raw)
     chosen = next((c for c in choices.companies if company_id and c.id == company_id), None)
     if chosen is None:
         return _company_chooser(administration, choices=choices, status=422,
@@ -149,7 +149,8 @@ def start_import(administration_id):
     """Queue a manual import of the chosen runs and document types."""
     administration = load_administration(administration_id, manage=True)
     year = _year_arg(request.form.get("year"))
-    run_ids = {run_id for run_id in map(parse_id, request.form.getlist("run_ids")) if run_id}
+    run_ids = {run_id for run_id in map(parse_nmbrs_id, request.form.getlist("run_ids"))
+               if run_id}
     documents = {v for v in request.form.getlist("documents") if v in DOCUMENT_LABELS}
     errors = {}
     if not run_ids:

@@ -223,3 +223,38 @@ def test_move_to_rest_on_the_page_previews_then_switches_and_adds_nothing(app, s
     rest_run = automatic_import(app, JANSEN, date(2026, 5, 21))
     assert rest_run.status == ImportStatus.SUCCEEDED, rest_run.error
     assert snapshot(jansen.id) == over_soap
+
+
+def test_objects_first_seen_over_rest_can_be_chosen_on_the_pages(app, sandbox):
+    """Companies and runs first seen over REST have negative ids: the company chooser and the
+    manual import take them like any other."""
+    import re
+
+    from portal.models import User
+    from portal.services.nmbrs_access import client_for
+    from tests.conftest import Client
+
+    jansen = administration(JANSEN)
+    connect_domain(sandbox, jansen.domain, debtor_number="2")
+    [company] = client_for(jansen).companies()
+    admin = Client(app).sign_in(db.session.scalar(
+        select(User).filter_by(email="admin@vandijk-partners.nl")))
+
+    chosen = admin.post(f"/administrations/{jansen.id}/nmbrs-company",
+                        data={"company_id": str(company.id)})
+    assert chosen.status_code in (200, 303), chosen.get_data(as_text=True)[:500]
+    link = db.session.scalar(select(CompanyLink).filter_by(administration_id=jansen.id))
+    assert company.id < 0 and link.company_id == company.id
+
+    page = admin.get(f"/administrations/{jansen.id}/import/runs?year=2026",
+                     htmx=True).get_data(as_text=True)
+    may = re.search(r'value="(-\d+)" id="run--\d+"', page).group(1)
+    started = admin.post(f"/administrations/{jansen.id}/import",
+                         data={"year": "2026", "run_ids": [may], "documents": ["journal"]})
+    assert started.status_code in (200, 303), started.get_data(as_text=True)[:500]
+    run_jobs(app)
+
+    [manual] = db.session.scalars(select(ImportRun).filter_by(administration_id=jansen.id))
+    assert manual.status == ImportStatus.SUCCEEDED, manual.error
+    assert manual.request["run_ids"] == [int(may)]
+    assert counts(jansen.id)["journals"] == 1

@@ -657,11 +657,13 @@ def nmbrs_problem(error: NmbrsError, administration) -> Problem:
     from portal.services.links import path
     from portal.services.nmbrs_rest_access import consent_link
 
-    # A problem of the domain's REST consent is fixed where the consent is (Reconnect).
-    links = (consent_link(error, administration.domain)
-             or (N_("Nmbrs settings"), path("nmbrs_settings.index")),)
+    # A problem of the domain's REST consent is fixed where the consent is (Reconnect): its
+    # cause is of the "nmbrs.consent" family, whose action is there too (task_causes).
+    consent = consent_link(error, administration.domain)
+    links = (consent or (N_("Nmbrs settings"), path("nmbrs_settings.index")),)
+    family = "nmbrs.consent." if consent else "nmbrs."
     return Problem(
-        cause=f"nmbrs.{type(error).__name__}",
+        cause=f"{family}{type(error).__name__}",
         title=text(IMPORT_FAILED),
         message=about_administration(administration, error.text),
         links=links,

@@ -156,6 +156,7 @@ def _quota(sandbox, consent):
 def test_a_rest_consent_problem_is_a_task_linking_to_the_domains_consent(app, sandbox, problem,
                                                                           label):
     from portal.models import Task
+    from portal.services.task_causes import task_action
 
     bakkerij = administration(BAKKERIJ)
     consent = connect_domain(sandbox, bakkerij.domain, debtor_number="1")
@@ -170,6 +171,8 @@ def test_a_rest_consent_problem_is_a_task_linking_to_the_domains_consent(app, sa
     [task] = db.session.scalars(select(Task).where(Task.import_run_id == failed.id)).all()
     assert [label, f"/settings/nmbrs/rest#domain-{bakkerij.domain.id}"] in task.links
     assert not any(url == "/settings/nmbrs" for _, url in task.links)  # not the SOAP settings
+    with app.test_request_context():
+        assert task_action(task) == ("Reconnect", "/settings/nmbrs/rest")  # the row's button
 
 
 def test_move_to_rest_on_the_page_previews_then_switches_and_adds_nothing(app, sandbox):

@@ -167,6 +167,18 @@ def test_without_a_link_the_dashboard_says_where_to_connect(world, client_as):
     assert "No automatic import has run yet." in page
 
 
+def test_a_portal_on_rest_alone_is_connected_by_its_domains_consents(world, client_as):
+    from portal.models import NmbrsConsent
+    from portal.models._common import utcnow
+
+    db.session.add(NmbrsConsent(portal_id=world.portal.id, domain=world.domain, debtor_guid="g",
+                                refresh_token="r", active_since=utcnow()))
+    db.session.commit()
+    page = _page(client_as, world.users["portal-admin"])
+    assert "Connected over the Nmbrs REST API: 1 domain imports" in page
+    assert "Not connected" not in page and 'id="dashboard-connect-link"' not in page
+
+
 def test_domain_members_see_only_their_domain_and_no_portal_matters(busy, client_as):
     member = busy.users["domain-back-office"]
     page = _page(client_as, member)

@@ -33,6 +33,7 @@ from portal.models import (
 from portal.models.nmbrs_link import PORTAL_SCOPE
 from portal.models.structure import Administration
 from portal.services.dispatch_time import next_dispatch
+from portal.services.effective_settings import rest_domain_ids
 from portal.services.task_causes import cause_family
 
 LIST_LIMIT = 20  # rows per list; the rest is a count with a link
@@ -48,6 +49,7 @@ class Connection:
     connected_by: str | None = None
     connected_at: datetime | None = None
     paused_since: datetime | None = None
+    rest_domains: int = 0  # domains importing over the REST API (with or without SOAP)
 
 
 @dataclass
@@ -149,13 +151,16 @@ def _connection(user: User) -> Connection:
         .outerjoin(User, User.id == NmbrsSettings.connected_by_id)
         .where(NmbrsSettings.portal_id == portal.id, NmbrsSettings.scope == PORTAL_SCOPE)
     ).first()
+    rest_domains = len(rest_domain_ids(portal.id))
     if row is None or row.username is None:
-        return Connection(connected=False, feature_on=portal.nmbrs_enabled)
+        return Connection(connected=bool(rest_domains) and portal.nmbrs_enabled,
+                          feature_on=portal.nmbrs_enabled, rest_domains=rest_domains)
     protocol = getattr(row, "protocol", None) or "soap"
     return Connection(
         connected=portal.nmbrs_enabled, feature_on=portal.nmbrs_enabled,
         protocol=protocol.upper(), username=row.username, connected_by=row.email,
-        connected_at=row.connected_at, paused_since=row.credentials_rejected_at)
+        connected_at=row.connected_at, paused_since=row.credentials_rejected_at,
+        rest_domains=rest_domains)
 
 
 CONSENT_WARN_BEFORE = timedelta(days=7)  # as the daily consent refresh (nmbrs_consent_refresh)

@@ -228,6 +228,29 @@ def test_final_runs_are_not_asked_again_until_nmbrs_recalculates_them(app, nmbrs
     assert stored_run(4).changed_in_nmbrs_at is not None
 
 
+def test_a_run_imported_while_open_is_final_once_locked_with_the_same_run_at(
+        app, nmbrs, monkeypatch):
+    may = run_of(nmbrs, 5)
+    automatic_import(app, TODAY)  # May is still open in Nmbrs
+    assert stored_run(5).nmbrs_locked is False
+    asked = []
+    original = NmbrsClient.journal
+
+    def journal(self, company_id, run_id, year):
+        asked.append(run_id)
+        return original(self, company_id, run_id, year)
+
+    monkeypatch.setattr(NmbrsClient, "journal", journal)
+    automatic_import(app, MAY_21)
+    assert may.id in asked  # open: it may still be recalculated
+
+    asked.clear()
+    nmbrs.world.lock(may.id)  # locked as calculated: the RunAt we imported under
+    automatic_import(app, MAY_22)
+    assert may.id not in asked
+    assert stored_run(5).changed_in_nmbrs_at is None
+
+
 def test_the_change_task_stays_open_while_the_new_version_waits(app, nmbrs):
     automatic_import(app, TODAY)
     nmbrs.world.change_journal(run_of(nmbrs, 5).id)

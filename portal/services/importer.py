@@ -624,10 +624,11 @@ def is_final(stored: PayrollRun, run) -> bool:
     """Whether the automatic import may skip re-checking a run we have: Nmbrs marks it final.
 
     A run is final when Nmbrs reports it locked (RunInfo.IsLocked) and it has the same RunAt
-    as when we last checked it, and was locked then too: Nmbrs changes a locked run only after
-    unlocking and recalculating it, which gives it a new RunAt. A manual import re-checks
-    final runs too."""
-    return bool(run.is_locked and stored.nmbrs_locked and stored.nmbrs_run_at is not None
+    as when we last checked it. RunAt is when Nmbrs calculated the run, and its documents change
+    only by a new calculation, which gives a new RunAt: documents fetched under that RunAt, while
+    the run was still open, are the locked run's documents too. A manual import re-checks final
+    runs as well."""
+    return bool(run.is_locked and stored.nmbrs_run_at is not None
                 and stored.nmbrs_run_at == _naive(run.run_at))
 
 

@@ -134,6 +134,9 @@ class SandboxData:
     revisions: dict = field(default_factory=dict, compare=False)
     # A recalculated run gets a new RunAt (and is unlocked), by run id.
     recalculated: dict = field(default_factory=dict, compare=False)
+    # Runs locked after the world was made, by run id: how many recalculations they had when
+    # locked (locking keeps the RunAt; a later recalculation unlocks the run again).
+    locked: dict = field(default_factory=dict, compare=False)
 
     def revision(self, *key) -> int:
         return self.revisions.get(key, 0)
@@ -145,6 +148,10 @@ class SandboxData:
     def change_payslip(self, run_id: int, employee_id: int) -> None:
         """A correction of one employee's pay slip in a recalculated run."""
         self._change(("payslip", run_id, employee_id), run_id)
+
+    def lock(self, run_id: int) -> None:
+        """The payroll administrator locks a run as it was last calculated."""
+        self.locked[run_id] = self.recalculated.get(run_id, 0)
 
     def change_declaration(self, declaration_id: int) -> None:
         """A corrected payroll tax declaration: its total changes."""

@@ -28,8 +28,11 @@ def run_at(world: SandboxData, run: SandboxRun) -> datetime:
 
 
 def run_locked(world: SandboxData, run: SandboxRun) -> bool:
-    """Nmbrs unlocks a run to recalculate it."""
-    return run.is_locked and run.id not in world.recalculated
+    """Nmbrs unlocks a run to recalculate it; a run locked later stays locked until then."""
+    recalculations = world.recalculated.get(run.id, 0)
+    if run.id in world.locked:
+        return world.locked[run.id] == recalculations
+    return run.is_locked and recalculations == 0
 
 
 def paid_in(company: SandboxCompany, run: SandboxRun) -> tuple[SandboxEmployee, ...]:

@@ -30,8 +30,9 @@ ID_ATTEMPTS = 20
 
 class NotMigrated(NmbrsError):
     default_message = N_(
-        "This Nmbrs object was imported over SOAP and is not yet known over REST. Run "
-        "`flask nmbrs-migrate-to-rest` (while SOAP still answers) or link the company again.")
+        "This Nmbrs object was imported over SOAP and is not yet known over REST. Move its "
+        "domain to REST on the Nmbrs REST API page (or run `flask nmbrs-migrate-to-rest`) while "
+        "SOAP still answers, or link the company again.")
 
 
 def same_declaration(declarations, year: int, period: int, serial_number: int | None):

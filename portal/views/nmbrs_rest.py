@@ -123,7 +123,7 @@ def callback():
         consent = nmbrs_consent.finish(pending, request.args, current_user)
     except nmbrs_consent.ConsentProblem as problem:
         return render(PAGE, FRAGMENT, 400, **_context(problem=problem.message))
-    message = _("%(domain)s is connected to Nmbrs debtor %(debtor)s.",
+    message = _("%(domain)s is connected to Nmbrs debtor “%(debtor)s”.",
                 domain=consent.domain.name, debtor=consent.debtor_name)
     missing = nmbrs_consent.missing_scopes(consent)
     if missing:

@@ -79,7 +79,7 @@ def test_connect_with_nmbrs_links_the_consenting_debtor(admin, domain, world):
     page = answer.get_data(as_text=True)
     [consent] = consents()
     assert answer.status_code == 200
-    assert f"{DEBTOR_1_DOMAIN} is connected to Nmbrs debtor" in page
+    assert f"{DEBTOR_1_DOMAIN} is connected to Nmbrs debtor “{consent.debtor_name}”." in page
     assert consent.domain_id == domain.id and consent.debtor_number == "1"
     assert consent.consented_by_id == world.users["portal-admin"].id
     assert consent.refresh_token and consent.refresh_token_expires_at

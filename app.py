@@ -125,7 +125,6 @@ def _register_blueprints(app: Flask) -> None:
 @login_manager.user_loader
 def _load_user(token: str):
     from portal.models import User
-
     from portal.services import sessions
 
     user_id, _, version = token.partition(":")

@@ -51,8 +51,8 @@ from bench.rest_sandbox import CeilingSandbox, connect_domains  # noqa: E402
 from jobs.enqueue import start_automatic_import, start_manual_import  # noqa: E402
 from jobs.queue import AppContextJob, get_queue  # noqa: E402
 from portal import demo_data  # noqa: E402
-from portal.document_types import JOURNAL, PAYSLIPS, TAX_ASSESSMENTS  # noqa: E402
 from portal.demo_data import DemoAdministration, DemoDomain, DemoEmployee  # noqa: E402
+from portal.document_types import JOURNAL, PAYSLIPS, TAX_ASSESSMENTS  # noqa: E402
 from portal.extensions import db  # noqa: E402
 from portal.models import (  # noqa: E402
     Administration,

@@ -17,8 +17,8 @@ from portal.models import Administration, ImportRun, ImportStatus
 from portal.models._common import utcnow
 from portal.nmbrs.errors import InvalidCredentials, NmbrsError
 from portal.nmbrs.rest.errors import ConsentRejected
-from portal.services import effective_settings as settings_service
 from portal.services import catch_up, document_changes, nmbrs_access, outages, tasks
+from portal.services import effective_settings as settings_service
 from portal.services.import_progress import Progress
 from portal.services.importer import (
     IMPORT_FAILED,

@@ -1,7 +1,7 @@
 """Daily job: refresh the Nmbrs REST consents (queued by the daily dispatcher)."""
 
-from portal.services.nmbrs_consent_refresh import refresh_all_consents
 from portal.extensions import redis_connection
+from portal.services.nmbrs_consent_refresh import refresh_all_consents
 
 
 def refresh_consents() -> dict:

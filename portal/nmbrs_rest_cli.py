@@ -1,4 +1,6 @@
-"""`flask nmbrs-migrate-to-rest [--dry-run] [--domain NAME]` (see portal.services.nmbrs_migration)."""
+"""`flask nmbrs-migrate-to-rest [--dry-run] [--domain NAME]`.
+
+See portal.services.nmbrs_migration."""
 
 import click
 

@@ -1,8 +1,8 @@
 """Shared fixtures: the app on a fresh database, users for every role, signed-in clients."""
 
 import os
-from contextlib import contextmanager
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest

@@ -8,8 +8,8 @@ worker) and acceptances; each example starts from a fresh demo portal and sandbo
 import hashlib
 import tempfile
 from collections import Counter
-from pathlib import Path
 from decimal import Decimal
+from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st

@@ -566,8 +566,8 @@ def test_a_company_numbered_differently_is_not_guessed_but_offered_first(app):
 
 
 def test_the_factory_uses_the_stored_subdomain_and_keeps_a_new_one(app, sandbox):
-    from portal.services import nmbrs_access
     from portal.extensions import redis_connection
+    from portal.services import nmbrs_access
 
     row = db.session.scalar(select(NmbrsSettings))
     before = len(sandbox_calls(sandbox))

@@ -31,7 +31,7 @@ from portal.nmbrs.errors import NmbrsUnavailable
 from portal.nmbrs.sandbox.testing import running_sandbox
 from portal.services import document_store, nmbrs_access
 from portal.services.import_progress import Progress
-from tests.conftest import LOGIN, unexpected_answer, redis_url
+from tests.conftest import LOGIN, redis_url, unexpected_answer
 
 TODAY = date(2026, 6, 15)
 REDIS_URL = redis_url(13)

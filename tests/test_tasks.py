@@ -9,13 +9,13 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import AuditEntry, Task, TaskStatus
 from portal.services import tasks as task_service
+from portal.services.task_causes import task_title
 from portal.services.tasks import (
     complete_stale_tasks,
     open_task_count,
     raise_task,
     resolve_tasks,
 )
-from portal.services.task_causes import task_title
 from tests.conftest import unexpected_answer
 from tests.test_authorization import LOGIN, ROLES
 

@@ -5,9 +5,8 @@ Revises: e7a1engine003
 Create Date: 2026-11-30 05:10:07.298987
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'e7a1nmbrsrest1'

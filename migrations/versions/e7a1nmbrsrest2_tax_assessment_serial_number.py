@@ -5,9 +5,8 @@ Revises: e7a1perf00001
 Create Date: 2026-12-06 17:10:00
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'e7a1nmbrsrest2'

@@ -18,6 +18,8 @@ from decimal import Decimal
 from flask_babel import gettext
 from sqlalchemy import select
 
+from portal import document_types
+from portal.document_types import VERSION_KINDS
 from portal.extensions import db
 from portal.models import (
     DocumentVersion,
@@ -27,8 +29,6 @@ from portal.models import (
     PaySlip,
     TaxAssessment,
 )
-from portal import document_types
-from portal.document_types import VERSION_KINDS
 from portal.models._common import utcnow
 from portal.services import audit, tasks
 from portal.stored_text import N_, period, text

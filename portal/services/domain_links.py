@@ -18,7 +18,8 @@ from portal.services.effective_settings import _rows_query, compute
 
 @dataclass(frozen=True)
 class DomainLink:
-    state: str  # "all" (the domain's switch) | "some" (own payroll contracts) | "none" | "portal-off"
+    # "all" (the domain's switch) | "some" (own payroll contracts) | "none" | "portal-off"
+    state: str
     linked: int  # administrations with an active payroll contract
     total: int
     importing: int  # of the linked ones: with an automatic import switched on

@@ -8,8 +8,8 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from portal.extensions import db
 from portal.document_types import DOCUMENT_LABELS
+from portal.extensions import db
 from portal.i18n import format_day, local_period_label
 from portal.models import JournalEntry, PayrollRun, PaySlip, TaxAssessment, WorkCostPeriod
 from portal.services.periods import month_of_period

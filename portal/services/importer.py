@@ -26,18 +26,17 @@ from portal.models import (
     PaySlip,
     TaxAssessment,
 )
-from portal.nmbrs.errors import NmbrsError
 from portal.models._common import utcnow
+from portal.nmbrs.errors import NmbrsError
 from portal.services import company_links, document_changes, document_store
 from portal.services.import_progress import Progress
-from portal.stored_text import N_, day, english, money, period, text
 from portal.services.periods import (
     last_day_of_period,
     month_of_period,
     period_label,
     previous_month,
 )
-
+from portal.stored_text import N_, day, english, money, period, text
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,8 @@ refuses with a message that says what to do. Nothing is stored unless everything
 """
 
 import time
-from urllib.parse import urlsplit
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from flask import current_app, session, url_for
 from flask_babel import gettext
@@ -26,9 +26,9 @@ from portal.nmbrs.rest.oauth import (
     new_code_verifier,
     new_state,
 )
-from portal.stored_text import render
 from portal.services import matching
 from portal.services.nmbrs_consent_tokens import store_tokens
+from portal.stored_text import render
 
 SESSION_KEY = "nmbrs_consent_pending"
 PENDING_LIFETIME = 600  # seconds: the code itself lives 5 minutes

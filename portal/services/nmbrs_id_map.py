@@ -24,7 +24,6 @@ from portal.nmbrs.types import (
     WageTaxDocument,
 )
 
-
 ID_ATTEMPTS = 20
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import Domain, NmbrsConsent
 from portal.models._common import utcnow
-from portal.nmbrs.errors import N_, NmbrsError
+from portal.nmbrs.errors import NmbrsError
 from portal.nmbrs.rest.client import RestNmbrsClient
 from portal.nmbrs.rest.errors import (
     ConsentRejected,
@@ -23,9 +23,9 @@ from portal.nmbrs.rest.errors import (
     SubscriptionDisabled,
 )
 from portal.services.nmbrs_consent import application_for, oauth_for
-from portal.stored_text import N_
 from portal.services.nmbrs_consent_tokens import ConsentTokens
 from portal.services.nmbrs_id_map import IdMap, MappedRestClient, NotMigrated
+from portal.stored_text import N_
 
 # 42909: the quota "resets on a billing cycle" whose dates are unknown; try again a day later.
 QUOTA_PAUSE = timedelta(days=1)

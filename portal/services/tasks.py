@@ -6,19 +6,18 @@ one of "my tasks". Reassigning gives it to one portal user of the same portal. T
 call `raise_task` when something goes wrong and `resolve_tasks` when an import succeeds.
 """
 
-from datetime import datetime, timedelta
-
 import json
+from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
+from portal import stored_text
 from portal.extensions import db
 from portal.models import Administration, Portal, PortalRole, Task, TaskStatus, User
 from portal.models._common import utcnow
-from portal import stored_text
 from portal.services import audit
 from portal.stored_text import N_, text
 
@@ -212,5 +211,6 @@ def open_task_count(user: User) -> int:
     ) or 0
 
 
-__all__ = ["raise_task", "resolve_tasks", "resolve_portal_cause", "resolve_cause", "complete_stale_tasks", "open_task_count",
-           "complete_task", "reassign_task", "assignable_users", "mine_condition", "TaskError"]
+__all__ = ["raise_task", "resolve_tasks", "resolve_portal_cause", "resolve_cause",
+           "complete_stale_tasks", "open_task_count", "complete_task", "reassign_task",
+           "assignable_users", "mine_condition", "TaskError"]

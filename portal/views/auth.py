@@ -18,7 +18,8 @@ bp = Blueprint("auth", __name__)
 
 
 class LoginForm(PortalForm):
-    email = EmailField(_l("E-mail"), filters=[strip_whitespace], validators=[DataRequired(), Email()])
+    email = EmailField(_l("E-mail"), filters=[strip_whitespace],
+                       validators=[DataRequired(), Email()])
     password = PasswordField(_l("Password"), validators=[DataRequired()])
 
 

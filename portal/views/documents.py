@@ -28,6 +28,8 @@ from sqlalchemy.orm import defer, selectinload
 
 from portal.authz import can_manage_domain, load_administration
 from portal.extensions import db
+from portal.htmx import render, saved
+from portal.i18n import local_period_label
 from portal.models import (
     AnnualStatement,
     DocumentVersion,
@@ -40,8 +42,6 @@ from portal.models import (
     WorkCostPeriod,
 )
 from portal.services import document_changes, document_store, import_overview
-from portal.i18n import local_period_label
-from portal.htmx import render, saved
 from portal.validators import page_number
 
 bp = Blueprint("documents", __name__)

@@ -45,7 +45,8 @@ class DomainForm(PortalForm):
 
 class AdministrationForm(PortalForm):
     name = StringField(
-        _l("Name"), validators=[DataRequired(_l("Enter the administration's name.")), Length(max=200)],
+        _l("Name"),
+        validators=[DataRequired(_l("Enter the administration's name.")), Length(max=200)],
         description=_l("Equal to the company name in Nmbrs."),
     )
     relation_code = StringField(

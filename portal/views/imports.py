@@ -14,7 +14,9 @@ from flask_login import current_user
 from redis.exceptions import RedisError
 
 from portal.authz import can_link_nmbrs_company, load_administration
+from portal.document_types import DOCUMENT_LABELS, TICKED_DOCUMENTS
 from portal.extensions import db
+from portal.htmx import is_htmx, render, saved
 from portal.models import ImportRun
 from portal.nmbrs.errors import NmbrsError, NmbrsUnavailable
 from portal.services import (
@@ -25,8 +27,6 @@ from portal.services import (
     nmbrs_access,
 )
 from portal.services.import_guard import import_blocked_reason
-from portal.document_types import DOCUMENT_LABELS, TICKED_DOCUMENTS
-from portal.htmx import is_htmx, render, saved
 from portal.stored_text import render as shown
 from portal.validators import parse_nmbrs_id
 
@@ -71,7 +71,8 @@ def company_section(administration_id):
     administration = load_administration(administration_id)
     return render("imports/company.html", "imports/_company_section.html",
                   administration=administration, domain=administration.domain,
-                  link=company_links.company_link(administration), may_link=can_link_nmbrs_company(current_user))
+                  link=company_links.company_link(administration),
+                  may_link=can_link_nmbrs_company(current_user))
 
 
 @bp.post("/<int:administration_id>/nmbrs-company")

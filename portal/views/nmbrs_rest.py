@@ -17,8 +17,8 @@ from portal.authz import PORTAL_STAFF, load_domain, portal_role_required
 from portal.extensions import db
 from portal.htmx import render, saved
 from portal.models import Domain, NmbrsConsent, PortalRole
-from portal.nmbrs.rest.oauth import REQUIRED_SCOPES
 from portal.nmbrs.errors import NmbrsError
+from portal.nmbrs.rest.oauth import REQUIRED_SCOPES
 from portal.services import nmbrs_consent, nmbrs_migration
 from portal.stored_text import render as shown
 from portal.views.nmbrs_rest_forms import ApplicationForm

@@ -16,7 +16,6 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 from wtforms.widgets import NumberInput
 
-from portal.forms import PortalForm
 from portal.document_types import (
     AUTOMATIC_TYPES,
     DAYS,
@@ -25,6 +24,7 @@ from portal.document_types import (
     PREFERENCE_DEFAULTS,
     PREFERENCE_NAMES,
 )
+from portal.forms import PortalForm
 from portal.services.effective_settings import GROUPS
 
 DAY_MESSAGE = _l("Enter a whole number from 1 to 31.")

@@ -7,9 +7,9 @@ from flask_login import current_user
 
 from portal.authz import portal_role_required
 from portal.extensions import db
+from portal.htmx import saved
 from portal.i18n import LANGUAGES
 from portal.models import PortalRole
-from portal.htmx import saved
 from portal.services import audit
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")

@@ -106,7 +106,8 @@ def _list_context(filters: Filters) -> dict:
     domains = db.session.scalars(
         select(Domain).where(Domain.portal_id == current_user.portal_id).order_by(Domain.name)
     ).all()
-    return {"tasks": tasks, "total": total, "cause_groups": groups, "pages": pages, "filters": filters,
+    return {"tasks": tasks, "total": total, "cause_groups": groups, "pages": pages,
+            "filters": filters,
             "domains": domains, "statuses": list(TaskStatus),
             "assigned_choices": ASSIGNED_CHOICES,
             "assignees": task_service.assignable_users(current_user.portal_id)}

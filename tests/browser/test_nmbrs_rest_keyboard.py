@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from portal import demo_data
 from portal.nmbrs.sandbox.identity import (
     SANDBOX_CLIENT_ID,
     SANDBOX_CLIENT_SECRET,
     SANDBOX_SUBSCRIPTION_KEY,
 )
 from portal.nmbrs.sandbox.rest_server import running_rest_sandbox
-from portal import demo_data
 from tests.conftest import PASSWORD, add_user, make_app
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "nmbrs-rest"

@@ -7,12 +7,12 @@ import pytest
 from redis import Redis
 from sqlalchemy import select
 
+from portal import demo_data
 from portal.extensions import db
 from portal.models import NmbrsConsent, Task
 from portal.models._common import utcnow
 from portal.nmbrs.sandbox.rest_server import running_rest_sandbox
 from portal.services.nmbrs_consent_refresh import refresh_all_consents
-from portal import demo_data
 from tests.conftest import fresh_app, redis_url
 from tests.nmbrs_rest.rest_helpers import connect_domain
 

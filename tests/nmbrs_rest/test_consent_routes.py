@@ -6,6 +6,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
+from portal import demo_data
 from portal.extensions import db
 from portal.models import NmbrsApiApplication, NmbrsConsent
 from portal.nmbrs.sandbox.identity import (
@@ -14,7 +15,6 @@ from portal.nmbrs.sandbox.identity import (
     SANDBOX_SUBSCRIPTION_KEY,
 )
 from portal.nmbrs.sandbox.rest_server import RestOptions, running_rest_sandbox
-from portal import demo_data
 from tests.conftest import fresh_app
 
 DEBTOR_1_DOMAIN = demo_data.DOMAINS[0].name  # debtor number "1" in the sandbox

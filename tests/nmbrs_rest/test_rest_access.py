@@ -4,16 +4,16 @@ from datetime import timedelta
 
 import pytest
 
+from portal import demo_data
 from portal.extensions import db
 from portal.models import NmbrsConsent, NmbrsIdMap
 from portal.models._common import utcnow
+from portal.nmbrs.rest.errors import QuotaExceeded
 from portal.nmbrs.sandbox.guids import guid
 from portal.nmbrs.sandbox.rest_server import running_rest_sandbox
-from portal.nmbrs.rest.errors import QuotaExceeded
-from portal.services.nmbrs_id_map import NotMigrated
 from portal.services.nmbrs_access import NotConnected, client_for
+from portal.services.nmbrs_id_map import NotMigrated
 from portal.services.nmbrs_rest_access import ConsentPaused
-from portal import demo_data
 from tests.conftest import fresh_app
 from tests.nmbrs_rest.rest_helpers import connect_domain
 

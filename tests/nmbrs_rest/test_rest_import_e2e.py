@@ -24,8 +24,8 @@ from portal.models import (
     TaxAssessment,
 )
 from portal.nmbrs.sandbox.rest_server import RestOptions, running_rest_sandbox
-from tests.imports_helpers import administration, counts, linked_demo_app, run_jobs
 from portal.services.nmbrs_consent_tokens import store_tokens
+from tests.imports_helpers import administration, counts, linked_demo_app, run_jobs
 from tests.nmbrs_rest.rest_helpers import connect_domain, sandbox_tokens
 
 TODAY = date(2026, 5, 20)
@@ -65,7 +65,8 @@ def snapshot(administration_id: int) -> dict:
         select(Employee).filter_by(administration_id=administration_id))}
     journals = sorted(
         (runs[j.payroll_run_id], j.booking_date, j.description,
-         tuple((l.account, l.cost_center, l.debit, l.credit) for l in j.lines))
+         tuple((line.account, line.cost_center, line.debit, line.credit)
+               for line in j.lines))
         for j in db.session.scalars(select(JournalEntry).filter_by(
             administration_id=administration_id)))
     slips = sorted((runs[s.payroll_run_id], numbers[s.employee_id], s.sha256)

@@ -11,8 +11,8 @@ from portal import demo_data
 from portal.config import DEFAULTS
 from portal.nmbrs.client import NmbrsClient
 from portal.nmbrs.rest.client import RestNmbrsClient
-from portal.nmbrs.rest.tokens import MemoryTokens
 from portal.nmbrs.rest.oauth import NmbrsOAuth
+from portal.nmbrs.rest.tokens import MemoryTokens
 from portal.nmbrs.rest.transport import RestTransport
 from portal.nmbrs.sandbox.guids import guid
 from portal.nmbrs.sandbox.identity import (

@@ -6,6 +6,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
+from portal import demo_data
+from portal.config import DEFAULTS
 from portal.nmbrs.client import NmbrsClient
 from portal.nmbrs.rest.client import RestNmbrsClient
 from portal.nmbrs.rest.errors import NoDataAccess, QuotaExceeded
@@ -19,8 +21,6 @@ from portal.nmbrs.sandbox.identity import (
     SANDBOX_SUBSCRIPTION_KEY,
 )
 from portal.nmbrs.sandbox.rest_server import RestOptions, running_rest_sandbox
-from portal import demo_data
-from portal.config import DEFAULTS
 from tests.nmbrs_rest.openapi import validate_exchange, validate_response
 from tests.nmbrs_rest.test_client_spec_coverage import CLIENT_PATHS
 

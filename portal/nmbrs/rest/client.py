@@ -63,7 +63,8 @@ class RestNmbrsClient:
     def from_config(cls, config: Mapping, subscription_key: str, tokens: TokenSource,
                     redis=None) -> "RestNmbrsClient":
         """Build a client from the app config keys NMBRS_REST_URL, NMBRS_TIMEOUT,
-        NMBRS_RETRY_BUDGET_SECONDS and NMBRS_RATE_LIMIT (their defaults: `portal.config.DEFAULTS`)."""
+        NMBRS_RETRY_BUDGET_SECONDS and NMBRS_RATE_LIMIT (their defaults:
+        `portal.config.DEFAULTS`)."""
         transport = RestTransport(
             base_url=config["NMBRS_REST_URL"],
             subscription_key=subscription_key,

@@ -13,8 +13,8 @@ from urllib.parse import quote
 
 import requests
 from authlib.common.security import generate_token
-from authlib.integrations.requests_client import OAuth2Session
 from authlib.integrations.base_client import OAuthError
+from authlib.integrations.requests_client import OAuth2Session
 
 from portal.nmbrs.errors import N_, InvalidCredentials, NmbrsUnavailable, UnexpectedAnswer
 from portal.nmbrs.rest.errors import ConsentRejected

@@ -1,9 +1,10 @@
 """The sandbox's Nmbrs REST API (`/api/...`), answering with the spec's envelopes and errors.
 
 Same demo world as the SOAP sandbox and the same documents (`documents`: only those employed in
-a run's period are paid, corrections included), ids as stable GUIDs (`guids.guid`). Strict like Nmbrs: the
-subscription key and a valid bearer token on every call, the operation's scope, the token's own
-debtor only (40303 otherwise), unknown query parameters and `pageSize` > 100 refused (40033).
+a run's period are paid, corrections included), ids as stable GUIDs (`guids.guid`). Strict like
+Nmbrs: the subscription key and a valid bearer token on every call, the operation's scope, the
+token's own debtor only (40303 otherwise), unknown query parameters and `pageSize` > 100 refused
+(40033).
 Documents answer a `taskId`; `/api/documents/{taskId}` says 202 `document_pending` times, then
 200 with the bytes.
 """
@@ -19,9 +20,9 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from portal.nmbrs.sandbox import data as sandbox_data
+from portal.nmbrs.sandbox import documents
 from portal.nmbrs.sandbox.data import SandboxCompany, SandboxData
 from portal.nmbrs.sandbox.guids import guid
-from portal.nmbrs.sandbox import documents
 from portal.nmbrs.sandbox.identity import SANDBOX_SUBSCRIPTION_KEY, Grant, IdentityServer
 
 PAGING = ("pageNumber", "pageSize")

@@ -7,10 +7,10 @@ from flask import abort, request
 from flask_login import current_user
 
 from portal.authz import PORTAL_STAFF
+from portal.document_types import PREFERENCE_NAMES
 from portal.extensions import db
 from portal.htmx import render
 from portal.services import nmbrs_link
-from portal.document_types import PREFERENCE_NAMES
 from portal.services.effective_settings import GROUPS
 from portal.views.nmbrs_settings_forms import OverrideForm
 

@@ -4,10 +4,10 @@ from flask import abort, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal.document_types import PREFERENCE_NAMES
 from portal.extensions import db
 from portal.htmx import fragment_or_redirect, render, saved
 from portal.services import effective_settings, nmbrs_link
-from portal.document_types import PREFERENCE_NAMES
 from portal.services.effective_settings import compute
 from portal.services.import_status import last_import_summary
 from portal.views.nmbrs_settings import bp

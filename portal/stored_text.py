@@ -12,7 +12,8 @@ translated when it is a known message id, else as it is: old English rows keep r
 Mark a message id with `N_("...")` where it is written, so `make translations` extracts it.
 """
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 from decimal import Decimal
 
 
@@ -33,6 +34,13 @@ def period(year: int, number: int) -> dict:
 
 def day(value: date | datetime) -> dict:
     return {"day": (value.date() if isinstance(value, datetime) else value).isoformat()}
+
+
+def moment(value: datetime) -> dict:
+    """A stored UTC time, shown as Amsterdam time "30-11-2026 14:05"."""
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return {"moment": value.isoformat(timespec="minutes")}
 
 
 def money(value) -> dict:
@@ -93,7 +101,7 @@ def _format(template: str, msgid: str, params: dict) -> str:
 
 
 def _param(item):
-    from portal.i18n import format_day, format_money, local_period_label
+    from portal.i18n import format_day, format_moment, format_money, local_period_label
 
     if is_text(item):
         return render(item)
@@ -101,6 +109,8 @@ def _param(item):
         return local_period_label(*item["period"])
     if isinstance(item, dict) and "day" in item:
         return format_day(date.fromisoformat(item["day"]))
+    if isinstance(item, dict) and "moment" in item:
+        return format_moment(datetime.fromisoformat(item["moment"]))
     if isinstance(item, dict) and "money" in item:
         return format_money(Decimal(item["money"]))
     return item
@@ -117,9 +127,12 @@ def _english_param(item):
         return period_label(*item["period"])
     if isinstance(item, dict) and "day" in item:
         return date.fromisoformat(item["day"]).strftime("%d-%m-%Y")
+    if isinstance(item, dict) and "moment" in item:
+        utc = datetime.fromisoformat(item["moment"]).replace(tzinfo=UTC)
+        return utc.astimezone(ZoneInfo("Europe/Amsterdam")).strftime("%d-%m-%Y %H:%M")
     if isinstance(item, dict) and "money" in item:
         return format_currency(Decimal(item["money"]), "EUR", locale="en")
     return item
 
 
-__all__ = ["N_", "text", "period", "day", "money", "render", "english", "is_text"]
+__all__ = ["N_", "text", "period", "day", "moment", "money", "render", "english", "is_text"]

@@ -4,6 +4,9 @@
 (portal/stored_text.py) that a page shows in the reader's language."""
 
 
+from portal.stored_text import english
+
+
 def N_(msgid: str) -> str:  # marks a text for translation (translated where it is shown)
     return msgid
 
@@ -19,7 +22,7 @@ class NmbrsError(Exception):
         self.code = code
         self.template = message or self.default_message
         self.params = params or {}
-        self.message = self.template % self.params if self.params else self.template
+        self.message = english(self.text) if self.params else self.template
         super().__init__(self.message)
 
     @property

@@ -25,7 +25,7 @@ from portal.nmbrs.rest.errors import (
 from portal.services.nmbrs_consent import application_for, oauth_for
 from portal.services.nmbrs_consent_tokens import ConsentTokens
 from portal.services.nmbrs_id_map import IdMap, MappedRestClient, NotMigrated
-from portal.stored_text import N_
+from portal.stored_text import N_, moment
 
 # 42909: the quota "resets on a billing cycle" whose dates are unknown; try again a day later.
 QUOTA_PAUSE = timedelta(days=1)
@@ -35,6 +35,10 @@ class ConsentPaused(NmbrsError):
     default_message = N_(
         "The Nmbrs call quota of this domain is used up; its imports are paused until the quota "
         "resets. Raise the subscription plan in the Nmbrs developer portal if this happens often.")
+    paused_until = N_(
+        "The Nmbrs call quota of this domain is used up; its imports are paused until "
+        "%(until)s. Raise the subscription plan in the Nmbrs developer portal if this happens "
+        "often.")
 
 
 class ConsentMissing(NmbrsError):
@@ -70,8 +74,8 @@ def client_for_consent(consent: NmbrsConsent, redis=None, mapped: bool = True, c
     """The consent's REST client (`mapped`: with int ids); `config`: the app config unless a
     page's (`nmbrs_access.page_config`)."""
     if consent.paused_until and consent.paused_until > utcnow():
-        raise ConsentPaused(f"{ConsentPaused.default_message} (until "
-                            f"{consent.paused_until:%d-%m-%Y %H:%M} UTC)")
+        raise ConsentPaused(ConsentPaused.paused_until,
+                            params={"until": moment(consent.paused_until)})
     application = application_for(consent.domain.portal)
     if application is None or not consent.connected:
         raise ConsentMissing()

@@ -1,10 +1,12 @@
 """A domain moves to REST on its own: the factory's REST side, int ids kept, quota pauses."""
 
-from datetime import timedelta
+from datetime import UTC, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+from flask_babel import force_locale
 
-from portal import demo_data
+from portal import demo_data, stored_text
 from portal.extensions import db
 from portal.models import NmbrsConsent, NmbrsIdMap
 from portal.models._common import utcnow
@@ -96,8 +98,14 @@ def test_quota_exceeded_pauses_the_domain(domain, sandbox):
 
     db.session.expire_all()
     assert db.session.get(NmbrsConsent, consent.id).paused_until > utcnow()
-    with pytest.raises(ConsentPaused, match="paused"):
+    with pytest.raises(ConsentPaused, match="paused") as paused:
         client_for_domain(domain)
+    consent = db.session.get(NmbrsConsent, consent.id)
+    amsterdam = consent.paused_until.replace(tzinfo=UTC).astimezone(ZoneInfo("Europe/Amsterdam"))
+    shown = f"{amsterdam:%d-%m-%Y %H:%M}"
+    assert f"paused until {shown}." in str(paused.value)  # Amsterdam time, also in English
+    with force_locale("nl"):
+        assert f"gepauzeerd tot {shown}." in stored_text.render(paused.value.text)
     consent = db.session.get(NmbrsConsent, consent.id)
     consent.paused_until = utcnow() - timedelta(minutes=1)
     db.session.commit()

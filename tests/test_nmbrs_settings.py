@@ -256,6 +256,10 @@ def test_disconnect_deletes_credentials_and_keeps_everything_else(world, client_
     assert response.status_code == 200
     html = body(response)
     assert "Disconnected from Nmbrs" in html and 'id="connect-button"' in html
+    # The domains table beside it is replaced too: no domain still shows the portal's user.
+    assert '<section id="domains" class="panel" aria-labelledby="domains-heading" ' \
+        'hx-swap-oob="true">' in html
+    assert "salaris@vandijk.nl" not in html
     row = portal_row(world)
     assert row.username is None and row.token is None and row.subdomain is None
     raw = db.session.execute(text("SELECT token FROM nmbrs_settings WHERE scope = 'portal'"))

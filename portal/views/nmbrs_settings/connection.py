@@ -65,8 +65,8 @@ def _render_connection_form(form, mode, status=200, alert=None, row=None):
 
 
 def _saved(message):
-    return saved(message, url_for(".index"), "nmbrs_settings/_connection.html",
-                 **_connection_context())
+    return saved(message, url_for(".index"), "nmbrs_settings/_connection_saved.html",
+                 **_connection_context(), **_domains_context())
 
 
 def _connected_row():

@@ -204,13 +204,9 @@ def test_a_corrected_declaration_is_noticed_by_the_next_months_import(app, nmbrs
     assert "Changed in Nmbrs on" in page.get_data(as_text=True)
 
 
-def test_final_runs_are_not_asked_again_until_nmbrs_recalculates_them(app, nmbrs, monkeypatch):
-    jansen = administration(JANSEN)
-    april = run_of(nmbrs, 4)
-    start_manual_import(jansen.id, None, "manual", {"year": 2026, "run_ids": [april.id],
-                                                    "documents": ["journal", "payslips"]})
-    run_jobs(app)
-    assert stored_run(4).nmbrs_locked is True  # April is locked in Nmbrs
+@pytest.fixture
+def asked(monkeypatch):
+    """The run ids whose journal the client asks Nmbrs for."""
     asked = []
     original = NmbrsClient.journal
 
@@ -219,6 +215,17 @@ def test_final_runs_are_not_asked_again_until_nmbrs_recalculates_them(app, nmbrs
         return original(self, company_id, run_id, year)
 
     monkeypatch.setattr(NmbrsClient, "journal", journal)
+    return asked
+
+
+def test_final_runs_are_not_asked_again_until_nmbrs_recalculates_them(app, nmbrs, asked):
+    jansen = administration(JANSEN)
+    april = run_of(nmbrs, 4)
+    start_manual_import(jansen.id, None, "manual", {"year": 2026, "run_ids": [april.id],
+                                                    "documents": ["journal", "payslips"]})
+    run_jobs(app)
+    assert stored_run(4).nmbrs_locked is True  # April is locked in Nmbrs
+    asked.clear()
     automatic_import(app, MAY_21)
     assert april.id not in asked  # final: locked and the same RunAt as when imported
 
@@ -228,19 +235,11 @@ def test_final_runs_are_not_asked_again_until_nmbrs_recalculates_them(app, nmbrs
     assert stored_run(4).changed_in_nmbrs_at is not None
 
 
-def test_a_run_imported_while_open_is_final_once_locked_with_the_same_run_at(
-        app, nmbrs, monkeypatch):
+def test_a_run_imported_while_open_is_final_once_locked_with_the_same_run_at(app, nmbrs, asked):
     may = run_of(nmbrs, 5)
     automatic_import(app, TODAY)  # May is still open in Nmbrs
     assert stored_run(5).nmbrs_locked is False
-    asked = []
-    original = NmbrsClient.journal
-
-    def journal(self, company_id, run_id, year):
-        asked.append(run_id)
-        return original(self, company_id, run_id, year)
-
-    monkeypatch.setattr(NmbrsClient, "journal", journal)
+    asked.clear()
     automatic_import(app, MAY_21)
     assert may.id in asked  # open: it may still be recalculated
 

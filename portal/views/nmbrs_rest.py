@@ -159,6 +159,19 @@ def _consent_to_move(domain: Domain):
     return consent, None
 
 
+def _move(domain_id: int, **options):
+    """Move the domain to REST (`dry_run`: only say what would be carried over):
+    (domain, report, None), or (domain, None, the page saying why not)."""
+    domain = load_domain(domain_id, manage=True)
+    consent, refused = _consent_to_move(domain)
+    if refused is not None:
+        return domain, None, refused
+    try:
+        return domain, nmbrs_migration.move_domain(consent, **options), None
+    except NmbrsError as error:
+        return domain, None, _nmbrs_failed(error)
+
+
 def _nmbrs_failed(error: NmbrsError):
     return render(PAGE, FRAGMENT, 502, **_context(problem=_(
         "Nmbrs could not be asked, so nothing was changed: %(reason)s",
@@ -169,14 +182,9 @@ def _nmbrs_failed(error: NmbrsError):
 @portal_role_required(PortalRole.ADMIN)
 def move_preview(domain_id: int):
     """Move to REST, step 1: what would be carried over (a dry run that changes nothing)."""
-    domain = load_domain(domain_id, manage=True)
-    consent, refused = _consent_to_move(domain)
+    domain, report, refused = _move(domain_id, dry_run=True)
     if refused is not None:
         return refused
-    try:
-        report = nmbrs_migration.move_domain(consent, dry_run=True)
-    except NmbrsError as error:
-        return _nmbrs_failed(error)
     return render(PAGE, FRAGMENT, **_context(move=report, move_domain=domain))
 
 
@@ -184,14 +192,9 @@ def move_preview(domain_id: int):
 @portal_role_required(PortalRole.ADMIN)
 def move_to_rest(domain_id: int):
     """Move to REST, step 2 (confirmed): store the mapping and switch the domain to REST."""
-    domain = load_domain(domain_id, manage=True)
-    consent, refused = _consent_to_move(domain)
+    domain, report, refused = _move(domain_id, dry_run=False, user=current_user)
     if refused is not None:
         return refused
-    try:
-        report = nmbrs_migration.move_domain(consent, dry_run=False, user=current_user)
-    except NmbrsError as error:
-        return _nmbrs_failed(error)
     if not report.switched:  # something could not be found over REST since the preview
         return render(PAGE, FRAGMENT, 409, **_context(move=report, move_domain=domain))
     return saved(_("%(domain)s now imports over the Nmbrs REST API; what was imported over SOAP "

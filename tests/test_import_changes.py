@@ -25,6 +25,7 @@ from portal.models import (
     User,
 )
 from portal.nmbrs.client import NmbrsClient
+from portal.nmbrs.sandbox.server import CallCounter
 from portal.nmbrs.sandbox.testing import sandbox_server
 from tests.conftest import Client, add_user
 from tests.imports_helpers import administration, linked_demo_app, run_jobs
@@ -260,3 +261,16 @@ def test_the_change_task_stays_open_while_the_new_version_waits(app, nmbrs):
     automatic_import(app, date(2026, 8, 3))
     assert db.session.get(Task, task.id).is_open
     assert stored_run(5).changed_in_nmbrs_at is not None
+
+
+def test_a_final_run_costs_no_call_of_its_own_not_even_its_employee_list(app, nmbrs):
+    jansen = administration(JANSEN)
+    start_manual_import(jansen.id, None, "manual", {"year": 2026, "run_ids": [run_of(nmbrs, 4).id],
+                                                    "documents": ["journal", "payslips"]})
+    run_jobs(app)
+    nmbrs.counter = counter = CallCounter()
+
+    automatic_import(app, MAY_21)  # re-checks April (last month) and May: April is final
+
+    # May's run employees only (each import before asked April's again, for nothing).
+    assert counter.operations().count("CompanyService/Run_GetEmployeesByRunCompany") == 1

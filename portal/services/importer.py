@@ -232,6 +232,8 @@ class AdministrationImporter:
         `members`: the run's employees when the caller already asked Nmbrs for them."""
         stored = self._stored_run(run.id)
         recheck = recheck and stored is not None and (even_final or not is_final(stored, run))
+        if not recheck and self.run_fully_imported(run, documents):
+            return  # not even the run's employees: a final run's change only by a new RunAt
         journal = answered_journal = None
         if JOURNAL in documents:
             if not (stored and self._has_journal(stored.id)):

@@ -213,8 +213,9 @@ class MappedRestClient:
 
     def employees(self, company_id: int, employee_ids=None) -> list[Employee]:
         """Employees of every type (REST lists them per company); `employee_ids`: only these."""
+        guids = None if employee_ids is None else [self._g("Employee", i) for i in employee_ids]
         mapped = [replace(e, id=self._i("Employee", e.id))
-                  for e in self.rest.employees(self._g("Company", company_id))]
+                  for e in self.rest.employees(self._g("Company", company_id), guids)]
         wanted = None if employee_ids is None else set(employee_ids)
         return [e for e in mapped if wanted is None or e.id in wanted]
 

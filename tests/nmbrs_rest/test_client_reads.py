@@ -174,6 +174,50 @@ def test_employees_combine_the_current_row_of_every_history(api, rest):
     assert (person.bsn, person.iban) == ("123456782", "NL91ABNA0417164300")
 
 
+def _info(number):
+    return [{"basicInfo": basic(number), "period": {"year": 2026, "period": 1},
+             "createdAt": "2026-01-01T00:00:00Z"}]
+
+
+def _bsn():
+    return [{"BSN": "123456782", "createdAt": "2026-01-01T00:00:00Z"}]
+
+
+def test_employee_details_take_four_lists_personal_info_names_them(api, rest):
+    base = f"{API}/api/companies/{COMPANY}/employees"
+    api.get(base, json=page([{"employeeId": EMPLOYEE, "employeeBasicInfo": basic(17)}]))
+    api.get(f"{base}/personalinfo", json=page([{"employeeId": EMPLOYEE, "info": _info(17)}]))
+    api.get(f"{base}/privateInfos", json=page([{"employeeId": EMPLOYEE, "privateInfos": _bsn()}]))
+    for suffix in ("addresses", "bankaccounts"):
+        api.get(f"{base}/{suffix}", json=page([]))
+
+    [person] = rest.employees(COMPANY)
+
+    assert (person.id, person.number, person.bsn) == (EMPLOYEE, 17, "123456782")
+    assert len(api.calls) == 4  # the plain employee list adds nothing to personal info
+
+
+def test_a_new_hire_of_a_large_company_is_read_by_employee_id(api, rest):
+    base = f"{API}/api/companies/{COMPANY}/employees"
+    everyone = [EMPLOYEE] + [gid(f"colleague-{n}") for n in range(249)]
+    for number in (1, 2, 3):  # the BSN list has no employee filter: 250 employees, 3 pages
+        api.get(f"{base}/privateInfos", json=page(
+            [{"employeeId": e, "privateInfos": _bsn()}
+             for e in everyone[(number - 1) * 100:number * 100]], number, total_pages=3))
+    only = [matchers.query_param_matcher({"employeeId": EMPLOYEE, "pageNumber": "1",
+                                          "pageSize": "100"})]
+    api.get(f"{base}/personalinfo", match=only,
+            json=page([{"employeeId": EMPLOYEE, "info": _info(17)}]))
+    for suffix in ("addresses", "bankaccounts"):
+        api.get(f"{base}/{suffix}", match=only, json=page([]))
+
+    [person] = rest.employees(COMPANY, employee_ids=[EMPLOYEE])
+
+    assert (person.id, person.number, person.bsn) == (EMPLOYEE, 17, "123456782")
+    # 3 pages of BSNs and one call per other list, instead of 5 lists of 3 pages each.
+    assert len(api.calls) == 3 + 3
+
+
 def _address(kind, street, created):
     return {"addressId": gid(street), "isDefault": None, "type": kind, "street": street,
             "houseNumber": "12", "houseNumberAddition": "a", "postalCode": "1234 AB",

@@ -14,7 +14,7 @@ CLIENT_PATHS = {
     "/api/companies/{companyId}/runs/{payrollRunId}/journals",
     "/api/employees/{employeeId}/payslipperperiod", "/api/companies/{companyId}/wagetaxes",
     "/api/companies/{companyId}/wagetaxes/{wageTaxId}/xml",
-    "/api/employees/{employeeId}/annualstatement", "/api/companies/{companyId}/employees",
+    "/api/employees/{employeeId}/annualstatement",
     "/api/companies/{companyId}/employees/personalinfo",
     "/api/companies/{companyId}/employees/privateInfos",
     "/api/companies/{companyId}/employees/addresses",
@@ -42,8 +42,10 @@ def _answers(api):
     api.get(f"{API}/api/companies/{COMPANY}/wagetaxes", json=page([]))
     api.get(f"{API}/api/companies/{COMPANY}/workcost", json=page([]))
     base = f"{API}/api/companies/{COMPANY}/employees"
-    api.get(base, json=page([{"employeeId": EMPLOYEE, "employeeBasicInfo": basic(1)}]))
-    for suffix in ("personalinfo", "privateInfos", "addresses", "bankaccounts"):
+    api.get(f"{base}/personalinfo", json=page([{"employeeId": EMPLOYEE, "info": [
+        {"basicInfo": basic(1), "period": {"year": 2026, "period": 1},
+         "createdAt": "2026-01-01T00:00:00Z"}]}]))
+    for suffix in ("privateInfos", "addresses", "bankaccounts"):
         api.get(f"{base}/{suffix}", json=page([]))
 
 
@@ -59,6 +61,7 @@ def test_the_client_uses_only_spec_paths_and_covers_all_it_needs(api, rest):
     rest.wage_tax_xml(WAGE_TAX, COMPANY)
     rest.work_costs(COMPANY, 2026)
     rest.employees(COMPANY)
+    rest.employees(COMPANY, employee_ids=[EMPLOYEE])
     with pytest.raises(UnexpectedAnswer):  # "<x/>" is no journal; the requests matter here
         rest.journal(COMPANY, RUN, 2026)
 

@@ -9,6 +9,7 @@ import requests
 from portal import demo_data
 from portal.config import DEFAULTS
 from portal.nmbrs.client import NmbrsClient
+from portal.nmbrs.rest import client as rest_client_module
 from portal.nmbrs.rest.client import RestNmbrsClient
 from portal.nmbrs.rest.errors import NoDataAccess, QuotaExceeded
 from portal.nmbrs.rest.oauth import InvalidGrant, NmbrsOAuth, new_code_verifier
@@ -187,3 +188,22 @@ def test_quota_exceeded_stops_at_once():
         client = connected(sandbox)
         with pytest.raises(QuotaExceeded):
             client.debtors()
+
+
+def test_a_few_employees_read_one_by_one_equal_the_company_wide_read(sandbox, monkeypatch):
+    exchanges = []
+    client = connected(sandbox, exchanges)
+    [debtor] = client.debtors()
+    company = client.companies(debtor.id)[0]
+    everyone = client.employees(company.id)
+    monkeypatch.setattr(rest_client_module, "MAX_PAGE_SIZE", 1)  # as if many pages long
+    exchanges.clear()
+
+    [one] = client.employees(company.id, employee_ids=[everyone[1].id])
+
+    assert one == everyone[1]
+    # the BSN list whole (no employee filter), the other three for this employee only
+    assert [(urlsplit(r.url).path.rsplit("/", 1)[1], parse_qs(urlsplit(r.url).query)
+             .get("employeeId")) for r in exchanges] == [
+        ("privateInfos", None), ("personalinfo", [one.id]), ("addresses", [one.id]),
+        ("bankaccounts", [one.id])]

@@ -287,17 +287,24 @@ class RestApi:
     def _created(self) -> str:
         return f"{self.world.year}-01-01T00:00:00Z"
 
+    @staticmethod
+    def _people(company: SandboxCompany, request: Request):
+        """The company's employees, or the one the `employeeId` filter names."""
+        wanted = request.args.get("employeeId")
+        return [e for e in company.employees if wanted in (None, guid("Employee", e.id))]
+
     def employees(self, request, grant, company_id):
         company = self._company(grant, company_id)
         return _page(request, [{"employeeId": guid("Employee", e.id),
-                                "employeeBasicInfo": self._basic(e)} for e in company.employees])
+                                "employeeBasicInfo": self._basic(e)}
+                               for e in self._people(company, request)])
 
     def personal_info(self, request, grant, company_id):
         company = self._company(grant, company_id)
         return _page(request, [{"employeeId": guid("Employee", e.id), "info": [{
             "personalInfoId": guid("PersonalInfo", e.id), "basicInfo": self._basic(e),
             "period": {"year": self.world.year, "period": 1}, "createdAt": self._created()}]}
-            for e in company.employees])
+            for e in self._people(company, request)])
 
     def private_infos(self, request, grant, company_id):
         company = self._company(grant, company_id)
@@ -312,7 +319,7 @@ class RestApi:
             "houseNumberAddition": e.house_addition or None, "postalCode": e.postal_code,
             "city": e.city, "countryISOCode": "NL",
             "period": {"year": self.world.year, "period": 1}, "createdAt": self._created()}]}
-            for e in company.employees])
+            for e in self._people(company, request)])
 
     def bank_accounts(self, request, grant, company_id):
         company = self._company(grant, company_id)
@@ -321,7 +328,7 @@ class RestApi:
             "IBAN": e.iban, "city": e.city,
             "name": " ".join(p for p in (f"{e.first_name[:1]}.", e.prefix, e.last_name) if p),
             "bankAccountType": "standard", "createdAt": self._created()}]}
-            for e in company.employees])
+            for e in self._people(company, request)])
 
     # -- documents ----------------------------------------------------------------------------
 

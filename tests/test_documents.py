@@ -193,3 +193,23 @@ def test_domain_member_of_any_role_sees_documents_but_cannot_import(app, world, 
 def test_other_portal_cannot_download(world, client_as, documents):
     response = client_as(world.users["other-portal"]).get(f"/payslips/{documents['slip']}.pdf")
     assert response.status_code == 404
+
+
+def test_in_dutch_the_history_pages_and_the_downloads_read_as_dutch(world, client_as, documents):
+    administration = world.administration
+    db.session.add_all([ImportRun(administration_id=administration.id, kind="automatic",
+                                  status=ImportStatus.SUCCEEDED, summary={}) for _ in range(51)])
+    db.session.commit()
+    client = client_as(world.users["portal-admin"])
+    dutch = {"Accept-Language": "nl"}
+
+    history = client.get(f"/administrations/{administration.id}/imports",
+                         headers=dutch).get_data(as_text=True)
+    payslips = client.get(f"/administrations/{administration.id}/payslips",
+                          headers=dutch).get_data(as_text=True)
+    statements = client.get(f"/administrations/{administration.id}/annual-statements",
+                            headers=dutch).get_data(as_text=True)
+
+    assert "Pagina 1 van 2 (51 in totaal)" in history
+    assert "loonstrook van Jan de Vrïes, mei 2026 (run 5)" in payslips  # read aloud with Download
+    assert "jaaropgave 2025 van Jan de Vrïes" in statements

@@ -173,6 +173,13 @@ def _nmbrs_cell(page: str, domain: Domain) -> str:
     return page.split(f'id="domain-{domain.id}-nmbrs">')[1].split("</td>")[0]
 
 
+def test_in_dutch_the_switch_of_a_domain_is_one_dutch_phrase(world, client_as):
+    page = client_as(world.users["portal-admin"]).get(
+        f"/domains/{world.domain.id}", headers={"Accept-Language": "nl"}).get_data(as_text=True)
+    assert not world.domain.nmbrs_enabled
+    assert '<button type="submit">Aanzetten voor alle administraties</button>' in page
+
+
 def test_the_domains_list_shows_administrations_importing_with_their_own_contract(
         world, client_as):
     """The domain's switch is off, but its administration has its own payroll contract: it

@@ -511,3 +511,54 @@ def test_queue_unreachable_is_a_message_not_a_500(world, client_as, nmbrs, monke
         f"/administrations/{world.administration.id}/import/employees", htmx=True)
     assert response.status_code == 200
     assert "import queue cannot be reached" in response.get_data(as_text=True)
+
+
+# -- in Dutch ---------------------------------------------------------------------------------
+
+DUTCH = {"Accept-Language": "nl"}
+
+
+def test_in_dutch_the_progress_reads_as_a_dutch_sentence(app, world, client_as, redis_db):
+    run = ImportRun(administration_id=world.administration.id, kind="manual",
+                    status=ImportStatus.RUNNING, request={"year": 2026})
+    db.session.add(run)
+    db.session.commit()
+    Progress(run.id).expect(3)
+    Progress(run.id).advance()
+    client = client_as(world.users["domain-back-office"])
+
+    running = client.get(f"/administrations/{world.administration.id}/imports/{run.id}",
+                         htmx=True, headers=DUTCH).get_data(as_text=True)
+
+    assert "1 van 3 documenten geïmporteerd." in running
+    assert "Vernieuwen om de laatste voortgang te zien" in running  # without JavaScript
+
+
+def test_in_dutch_the_company_section_and_chooser_read_as_dutch_sentences(world, client_as,
+                                                                         nmbrs, ids):
+    a = world.administration
+    client = client_as(world.users["portal-back-office"])
+    url = f"/administrations/{a.id}"
+
+    not_linked = client.get(url, headers=DUTCH).get_data(as_text=True)
+    chooser = client.get(f"{url}/nmbrs-company", headers=DUTCH).get_data(as_text=True)
+    chosen = client.post(f"{url}/nmbrs-company", {"company_id": str(ids.company)}, htmx=True,
+                         headers=DUTCH).get_data(as_text=True)
+
+    assert ("Nog niet gekoppeld. De eerste import zoekt bij debiteur „bakkerij-de-vries” het "
+            "bedrijf met de naam „Bakkerij De Vries B.V.” en bedrijfsnummer 1." in not_linked)
+    assert "Bakkerij De Vries B.V. (nummer 1)" in chooser
+    assert "Met de naam of het nummer van deze administratie" in chooser  # the group's label
+    assert re.search(r"Bakkerij De Vries B\.V\. \(bedrijfsnummer 1\), gekozen door "
+                     r"pbo@example\.nl op \d\d-\d\d-\d{4}\.", chosen)
+
+
+def test_in_dutch_a_company_matched_automatically_reads_as_a_dutch_sentence(world, client_as):
+    db.session.add(CompanyLink(administration_id=world.administration.id, company_id=54701,
+                               company_name="Bakkerij De Vries B.V.", company_number="1"))
+    db.session.commit()
+
+    page = client_as(world.users["portal-admin"]).get(
+        f"/administrations/{world.administration.id}", headers=DUTCH).get_data(as_text=True)
+
+    assert "Bakkerij De Vries B.V. (bedrijfsnummer 1), automatisch gekoppeld." in page

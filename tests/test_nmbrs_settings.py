@@ -711,3 +711,52 @@ def test_boosted_navigation_gets_whole_pages(world, client_as):
     for url in (URL, f"/settings/nmbrs/domains/{world.domain.id}", "/domains"):
         response = client.get(url, htmx=True, headers={"HX-Boosted": "true"})
         assert "<html" in body(response), url
+
+
+# --- in Dutch -----------------------------------------------------------------------------------
+
+DUTCH = {"Accept-Language": "nl"}
+
+
+def test_in_dutch_the_connection_summary_and_the_domains_list_read_as_dutch_sentences(
+        world, client_as, fake_nmbrs):
+    client = admin(world, client_as)
+    connect(client, first_day="3", last_day="28")
+    client.post(f"/settings/nmbrs/administrations/{world.administration.id}", {
+        "administration-credentials_mode": "inherit", "administration-imports_mode": "inherit",
+        "administration-days_mode": "own", "administration-first_day": "12",
+        "administration-last_day": "15"}, htmx=True)
+
+    page = body(client.get(URL, headers=DUTCH))
+    row_form = body(client.get(f"/settings/nmbrs/administrations/{world.administration.id}",
+                               htmx=True, headers=DUTCH))
+
+    assert "dag 3 tot en met 28 van de maand" in page
+    assert "door admin@example.nl op " in page  # connected by … on …
+    domain_row = re.search(r'<tr id="domain-%d">.*?</tr>' % world.domain.id, page, re.S).group(0)
+    assert re.search(r"\d+ \(waarvan 1 met afwijkende instellingen\)", domain_row)
+    assert "Zoals het domein" in row_form and "dagen 3–28" in row_form  # what "as domain" is now
+
+
+def test_in_dutch_the_pages_of_the_domains_list_are_counted_in_a_sentence(world, client_as,
+                                                                          fake_nmbrs):
+    client = admin(world, client_as)
+    connect(client)
+    _build(world, 60, administrations_per_domain=1)
+
+    page = body(client.get(URL, headers=DUTCH))
+
+    assert "Pagina 1 van 2 (61 domeinen)" in page
+
+
+def test_in_dutch_the_disconnect_question_counts_the_own_credentials_in_a_sentence(
+        world, client_as, fake_nmbrs):
+    client = admin(world, client_as)
+    connect(client)
+    client.post(f"/settings/nmbrs/domains/{world.domain.id}", {
+        "credentials_mode": "own", "username": "domein@vandijk.nl", "token": OTHER_TOKEN,
+        "imports_mode": "inherit", "days_mode": "inherit"}, htmx=True)
+
+    dialog = body(client.get(f"{URL}/disconnect", htmx=True, headers=DUTCH))
+
+    assert "1 domein of administratie heeft eigen inloggegevens." in dialog

@@ -322,6 +322,16 @@ def test_the_list_shows_what_the_inbox_promises(world, client_as):
     assert re.search(r'<td class="amount">\s*2\s*</td>', body)
 
 
+def test_in_dutch_the_row_and_the_explanation_read_as_dutch_sentences(world, client_as):
+    task = raise_unknown_employee(world)
+    body = client_as(world.users["portal-admin"]).get(
+        "/tasks", headers={"Accept-Language": "nl"}).get_data(as_text=True)
+
+    assert f'aria-label="Taak {task.id} markeren als afgehandeld: ' in body
+    assert f"Behandelaar van taak {task.id}: " in body
+    assert "of als het probleem 30 dagen niet terugkomt." in body
+
+
 # --- the detail page ---------------------------------------------------------------------------
 
 def test_the_task_page_explains_what_to_do_and_links_to_the_fix(world, client_as):

@@ -28,16 +28,6 @@ CHROMIUM_ARGS = [
 ]
 
 
-def pytest_collection_modifyitems(items):
-    """A browser test that fails is run up to twice more before it counts as failed. Three
-    keyboard tests (focus after Escape, after an out-of-band swap, after a poll refresh) failed
-    in full runs on 2026-12-06 and passed when run again: a timing race not yet found. A test
-    that fails three times still fails; pytest's summary lists every rerun (README, Tests)."""
-    for item in items:
-        if item.get_closest_marker("browser"):
-            item.add_marker(pytest.mark.flaky(reruns=2))
-
-
 @pytest.fixture(autouse=True, scope="session")
 def _require_chromium():
     if not CHROMIUM.exists():

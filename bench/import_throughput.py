@@ -275,6 +275,7 @@ def main() -> None:
            "REDIS_URL": REDIS_URL, "NMBRS_SOAP_URL": soap_url, "ENCRYPTION_KEYS": key,
            "SECRET_KEY": "bench-" + "0" * 32, "DOCUMENT_STORE_PATH": str(workdir / "documents"),
            "NMBRS_RATE_LIMIT": str(args.client_limit or args.ceiling),
+           "NMBRS_REST_RATE_LIMIT": str(args.client_limit or args.ceiling),
            "NMBRS_REST_URL": root, "NMBRS_IDENTITY_URL": root}
     os.environ.update(env)
     app = create_app({"IMPORT_RETRY_INTERVALS": [30, 120, 600]})
@@ -314,11 +315,12 @@ def arguments():
     parser.add_argument("--protocol", choices=("soap", "rest"), default="soap",
                         help="rest: every domain imports over the REST API (one consent each)")
     parser.add_argument("--ceiling", type=int, default=120,
-                        help="calls/s: NMBRS_RATE_LIMIT; over REST also what the sandbox allows "
-                             "before answering 429 (Nmbrs publishes no REST figure)")
+                        help="calls/s: NMBRS_RATE_LIMIT (REST: NMBRS_REST_RATE_LIMIT); over REST "
+                             "also what the sandbox allows before answering 429 (Nmbrs "
+                             "publishes no REST figure)")
     parser.add_argument("--client-limit", type=int,
-                        help="NMBRS_RATE_LIMIT when it should differ from --ceiling (REST: above "
-                             "it, to see 429s handled)")
+                        help="the client's ceiling when it should differ from --ceiling (REST: "
+                             "above it, to see 429s handled)")
     parser.add_argument("--document-pending", type=int, default=0,
                         help="REST: 202 answers before a document is ready")
     parser.add_argument("--fork", action="store_true",

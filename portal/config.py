@@ -78,6 +78,7 @@ _FROM_ENVIRONMENT = {
     "NMBRS_REST_URL": str,
     "NMBRS_IDENTITY_URL": str,
     "NMBRS_RATE_LIMIT": int,
+    "NMBRS_REST_RATE_LIMIT": int,
     "NMBRS_TIMEOUT": float,
     "NMBRS_PAGE_TIMEOUT": float,
     "ENCRYPTION_KEYS": _split,
@@ -122,6 +123,9 @@ DEFAULTS = {
     # The OAuth callback registered with Nmbrs; None means this app's own callback URL.
     "NMBRS_REDIRECT_URI": None,
     "NMBRS_RATE_LIMIT": 120,
+    # Calls per second over REST, a ceiling of its own: Nmbrs publishes no REST figure (a 429
+    # Too_Many_Calls pauses every worker for its Retry-After).
+    "NMBRS_REST_RATE_LIMIT": 100,
     "NMBRS_TIMEOUT": 30.0,
     "NMBRS_RETRY_BUDGET_SECONDS": 20.0,
     # Seconds a page waits for one Nmbrs call (the import page's run list); no retries there.

@@ -13,8 +13,8 @@ Mark a message id with `N_("...")` where it is written, so `make translations` e
 """
 
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 
 def N_(msgid: str) -> str:

@@ -19,7 +19,7 @@ from portal.nmbrs import (
     wage_tax,
     work_costs,
 )
-from portal.nmbrs.ratelimit import limiter_from_config
+from portal.nmbrs.ratelimit import SOAP_KEY, limiter_from_config
 from portal.nmbrs.soap import NmbrsCredentials, SoapTransport
 from portal.nmbrs.types import (
     AnnualStatement,
@@ -72,7 +72,7 @@ class NmbrsClient:
             base_url=config["NMBRS_SOAP_URL"],
             credentials=NmbrsCredentials(username, token, domain),
             timeout=float(config["NMBRS_TIMEOUT"]),
-            rate_limiter=limiter_from_config(redis, int(config["NMBRS_RATE_LIMIT"])),
+            rate_limiter=limiter_from_config(redis, int(config["NMBRS_RATE_LIMIT"]), SOAP_KEY),
             retry_budget=float(config["NMBRS_RETRY_BUDGET_SECONDS"]),
         )
         transport.on_new_domain = on_new_domain

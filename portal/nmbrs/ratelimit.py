@@ -1,58 +1,78 @@
-"""A call-rate ceiling shared by every worker through Redis (sliding one-second window)."""
+"""A call-rate ceiling shared by every worker through Redis: evenly spaced grants, shared pauses."""
 
-import os
 import time
 from collections.abc import Callable
 
-DEFAULT_KEY = "nmbrs:ratelimit"
-# A grant is counted over a little more than a second: a call granted just before a second ends
-# may reach Nmbrs a few (busy machine: tens of) milliseconds later, inside the next second.
-DEFAULT_WINDOW_SECONDS = 1.1
+SOAP_KEY = "nmbrs:soap:ratelimit"
+REST_KEY = "nmbrs:rest:ratelimit"
+# Grants are spaced evenly at this share of the ceiling, not counted in a window. A call reaches
+# Nmbrs some milliseconds after its grant (tens of them on a busy machine); a window lets a
+# second's worth of grants go at once and their late arrivals bunch into the next second, while
+# evenly spaced grants leave every second room for 5% of jitter.
+SPACING_MARGIN = 0.95
 
-# Atomic: drop grants older than the window, grant a slot if fewer than `limit` remain, else
-# answer how many microseconds until the oldest grant leaves the window. Redis TIME gives all
-# workers one clock.
-_SLIDING_WINDOW = """
+# Atomic: the next free slot is the latest of now, the slot after the last grant and the end of a
+# pause; reserve it. Redis TIME gives all workers one clock. Integers are formatted with %d because
+# Lua's default number format would round 16-digit microseconds.
+_NEXT_SLOT = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local window = tonumber(ARGV[2])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
-if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[1]) then
-  redis.call('ZADD', KEYS[1], now, ARGV[3])
-  redis.call('PEXPIRE', KEYS[1], math.floor(window / 1000) + 1000)
-  return {1, now}
+local interval = tonumber(ARGV[1])
+local slot = math.max(now, tonumber(redis.call('GET', KEYS[1]) or '0'),
+                      tonumber(redis.call('GET', KEYS[2]) or '0'))
+local expire_ms = math.floor((slot + interval - now) / 1000) + 1000
+redis.call('SET', KEYS[1], string.format('%d', slot + interval), 'PX', expire_ms)
+return {string.format('%d', slot), string.format('%d', now)}
+"""
+
+# Atomic: every worker's next grant waits until `now + ARGV[1]` microseconds, unless a longer
+# pause is already set.
+_PAUSE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local until_ = now + tonumber(ARGV[1])
+if until_ > tonumber(redis.call('GET', KEYS[1]) or '0') then
+  redis.call('SET', KEYS[1], string.format('%d', until_), 'PX', math.floor(ARGV[1] / 1000) + 1000)
 end
-local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-return {0, tonumber(oldest[2]) + window - now}
+return string.format('%d', until_)
 """
 
 
 class RedisRateLimiter:
-    """At most `calls_per_second` grants in any one-second window, across all processes."""
+    """Never more than `calls_per_second` grants in any second, across all processes: each
+    grant gets the next slot of an even schedule, and a pause (Nmbrs' Retry-After) holds every
+    worker's next grant."""
 
-    def __init__(self, redis, calls_per_second: int,
-                 key: str = DEFAULT_KEY, window_seconds: float = DEFAULT_WINDOW_SECONDS,
+    def __init__(self, redis, calls_per_second: int, key: str,
                  sleep: Callable[[float], None] = time.sleep):
         if calls_per_second < 1:
             raise ValueError("calls_per_second must be at least 1")
         self.calls_per_second = calls_per_second
         self.key = key
-        self._window_us = int(window_seconds * 1_000_000)
-        self._script = redis.register_script(_SLIDING_WINDOW)
+        self.interval_us = round(1_000_000 / (calls_per_second * SPACING_MARGIN))
+        self._next_slot = redis.register_script(_NEXT_SLOT)
+        self._pause = redis.register_script(_PAUSE)
         self._sleep = sleep
 
+    @property
+    def _pause_key(self) -> str:
+        return f"{self.key}:pause"
+
     def acquire(self) -> float:
-        """Block until a slot is free; return the grant time (Redis clock, epoch seconds)."""
-        while True:
-            granted, value = self._script(keys=[self.key], args=[
-                self.calls_per_second, self._window_us, os.urandom(8).hex()])
-            if granted:
-                return int(value) / 1_000_000
-            self._sleep(max(int(value), 1000) / 1_000_000)
+        """Wait for this worker's slot; return it (Redis clock, epoch seconds)."""
+        slot, now = (int(value) for value in self._next_slot(
+            keys=[self.key, self._pause_key], args=[self.interval_us]))
+        if slot > now:
+            self._sleep((slot - now) / 1_000_000)
+        return slot / 1_000_000
+
+    def pause(self, seconds: float) -> None:
+        """Grant nothing to any worker for `seconds` (calls already granted still go)."""
+        self._pause(keys=[self._pause_key], args=[max(int(seconds * 1_000_000), 0)])
 
 
-def limiter_from_config(redis, calls_per_second: int) -> RedisRateLimiter | None:
-    """A shared limiter (NMBRS_RATE_LIMIT calls per second), or None when no Redis is given."""
+def limiter_from_config(redis, calls_per_second: int, key: str) -> RedisRateLimiter | None:
+    """A shared limiter of `calls_per_second` under `key`, or None when no Redis is given."""
     if redis is None:
         return None
-    return RedisRateLimiter(redis, calls_per_second)
+    return RedisRateLimiter(redis, calls_per_second, key)

@@ -1,48 +1,81 @@
-"""The Redis limiter keeps every one-second window under the ceiling, across threads."""
+"""The Redis limiter spaces grants evenly under the ceiling across workers, and a pause holds them
+all."""
 
 import threading
 from collections import Counter
 
 from portal.config import DEFAULTS
-from portal.nmbrs.ratelimit import RedisRateLimiter, limiter_from_config
+from portal.nmbrs.ratelimit import REST_KEY, SOAP_KEY, RedisRateLimiter, limiter_from_config
 
-CEILING = 15
+CEILING = 20
 THREADS = 6
-CALLS_PER_THREAD = 8
+CALLS_PER_THREAD = 6
 
 
-def test_ceiling_holds_with_several_threads(redis_db15):
-    connection, key = redis_db15
-    grants: list[float] = []
+def grants_of_threads(connection, key, threads=THREADS, calls=CALLS_PER_THREAD) -> list[int]:
+    """Grant times (Redis clock, microseconds) of `threads` workers, one limiter each, as
+    separate worker processes would have; they share only Redis."""
+    grants: list[int] = []
     lock = threading.Lock()
 
     def worker():
-        # One limiter per thread, as separate workers would have; they share only Redis.
         limiter = RedisRateLimiter(connection, calls_per_second=CEILING, key=key)
-        for _ in range(CALLS_PER_THREAD):
-            granted_at = limiter.acquire()
+        for _ in range(calls):
+            granted_at = round(limiter.acquire() * 1_000_000)
             with lock:
                 grants.append(granted_at)
 
-    threads = [threading.Thread(target=worker) for _ in range(THREADS)]
-    for thread in threads:
+    started = [threading.Thread(target=worker) for _ in range(threads)]
+    for thread in started:
         thread.start()
-    for thread in threads:
+    for thread in started:
         thread.join()
+    return sorted(grants)
+
+
+def test_grants_of_several_workers_are_evenly_spaced_below_the_ceiling(redis_db15):
+    connection, key = redis_db15
+
+    grants = grants_of_threads(connection, key)
 
     assert len(grants) == THREADS * CALLS_PER_THREAD
-    per_second = Counter(int(moment) for moment in grants)
-    assert max(per_second.values()) <= CEILING
-    # Sliding window: no run of CEILING + 1 grants fits inside one second either.
-    micros = sorted(round(moment * 1_000_000) for moment in grants)
-    assert all(micros[i + CEILING] - micros[i] >= 1_000_000
-               for i in range(len(micros) - CEILING))
+    spacing = RedisRateLimiter(connection, CEILING, key).interval_us
+    assert spacing > 1_000_000 / CEILING  # a margin for calls that reach Nmbrs late
+    assert all(later - earlier >= spacing for earlier, later in zip(grants, grants[1:]))
+    assert max(Counter(moment // 1_000_000 for moment in grants).values()) <= CEILING
+
+
+def test_a_pause_holds_the_next_grant_of_every_worker(redis_db15):
+    connection, key = redis_db15
+    throttled = RedisRateLimiter(connection, CEILING, key)
+    other_worker = RedisRateLimiter(connection, CEILING, key)
+    before_pause = throttled.acquire()
+
+    throttled.pause(0.4)
+    after_pause = other_worker.acquire()
+
+    assert after_pause - before_pause >= 0.4
+
+
+def test_a_shorter_pause_does_not_cut_a_longer_one(redis_db15):
+    connection, key = redis_db15
+    limiter = RedisRateLimiter(connection, CEILING, key)
+    before_pause = limiter.acquire()
+
+    limiter.pause(0.4)
+    limiter.pause(0.1)
+
+    assert limiter.acquire() - before_pause >= 0.4
 
 
 def test_no_limiter_without_redis():
-    assert limiter_from_config(None, 120) is None
+    assert limiter_from_config(None, 120, SOAP_KEY) is None
 
 
-def test_default_ceiling_is_120(redis_db15):
-    connection, key = redis_db15
-    assert limiter_from_config(connection, DEFAULTS["NMBRS_RATE_LIMIT"]).calls_per_second == 120
+def test_soap_and_rest_have_ceilings_and_schedules_of_their_own(redis_db15):
+    connection, _key = redis_db15
+    soap = limiter_from_config(connection, DEFAULTS["NMBRS_RATE_LIMIT"], SOAP_KEY)
+    rest = limiter_from_config(connection, DEFAULTS["NMBRS_REST_RATE_LIMIT"], REST_KEY)
+
+    assert (soap.calls_per_second, rest.calls_per_second) == (120, 100)
+    assert soap.key != rest.key

@@ -28,12 +28,25 @@ class FakeTokens:
 
 
 class CountingLimiter:
-    def __init__(self):
+    """Counts grants; a pause (shared by every worker in the real limiter) holds the next grant,
+    on the fake clock."""
+
+    def __init__(self, clock):
         self.grants = 0
+        self.pauses: list[float] = []
+        self._clock = clock
+        self._paused = 0.0
 
     def acquire(self) -> float:
         self.grants += 1
+        if self._paused:
+            self._clock.sleep(self._paused)
+            self._paused = 0.0
         return 0.0
+
+    def pause(self, seconds: float) -> None:
+        self.pauses.append(seconds)
+        self._paused = max(self._paused, seconds)
 
 
 class FakeClock:
@@ -82,8 +95,8 @@ def tokens():
 
 
 @pytest.fixture
-def limiter():
-    return CountingLimiter()
+def limiter(clock):
+    return CountingLimiter(clock)
 
 
 @pytest.fixture

@@ -49,12 +49,14 @@ def test_403_codes_become_clear_errors_without_retry(api, rest, code, title, exp
     assert len(api.calls) == 1
 
 
-def test_too_many_calls_waits_as_long_as_retry_after_says(api, rest, clock):
+def test_too_many_calls_pauses_every_worker_as_long_as_retry_after_says(api, rest, clock,
+                                                                           limiter):
     api.get(DEBTORS, json=error(429, 42908, "Too_Many_Calls", "throttlingError"), status=429,
             headers={"Retry-After": "7"})
     api.get(DEBTORS, json=page([debtor()]))
 
     assert len(rest.debtors()) == 1
+    assert limiter.pauses == [7.0]  # through the shared limiter, so other workers wait too
     assert clock.sleeps == [7.0]
 
 

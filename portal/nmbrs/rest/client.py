@@ -9,7 +9,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from portal.nmbrs.journals import parse_journal_xml
-from portal.nmbrs.ratelimit import limiter_from_config
+from portal.nmbrs.ratelimit import REST_KEY, limiter_from_config
 from portal.nmbrs.rest import shapes
 from portal.nmbrs.rest.errors import NotFound
 from portal.nmbrs.rest.transport import MAX_PAGE_SIZE, RestTransport, TokenSource
@@ -63,14 +63,14 @@ class RestNmbrsClient:
     def from_config(cls, config: Mapping, subscription_key: str, tokens: TokenSource,
                     redis=None) -> "RestNmbrsClient":
         """Build a client from the app config keys NMBRS_REST_URL, NMBRS_TIMEOUT,
-        NMBRS_RETRY_BUDGET_SECONDS and NMBRS_RATE_LIMIT (their defaults:
+        NMBRS_RETRY_BUDGET_SECONDS and NMBRS_REST_RATE_LIMIT (their defaults:
         `portal.config.DEFAULTS`)."""
         transport = RestTransport(
             base_url=config["NMBRS_REST_URL"],
             subscription_key=subscription_key,
             tokens=tokens,
             timeout=float(config["NMBRS_TIMEOUT"]),
-            rate_limiter=limiter_from_config(redis, int(config["NMBRS_RATE_LIMIT"])),
+            rate_limiter=limiter_from_config(redis, int(config["NMBRS_REST_RATE_LIMIT"]), REST_KEY),
             retry_budget=float(config["NMBRS_RETRY_BUDGET_SECONDS"]),
         )
         return cls(transport)

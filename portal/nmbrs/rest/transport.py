@@ -143,7 +143,7 @@ class RestTransport:
                 raise error
             log.warning("Nmbrs GET %s failed (%s), retry %d in %.2fs", path,
                         type(error).__name__, attempt, delay)
-            self._sleep(delay)
+            self._wait_before_retry(error, delay)
             attempt += 1
 
     def _send(self, path: str, params: dict | None, token: str) -> requests.Response:
@@ -162,6 +162,15 @@ class RestTransport:
         except requests.RequestException as exc:
             raise NmbrsUnavailable(
                 f"{NmbrsUnavailable.default_message} ({type(exc).__name__})") from None
+
+    def _wait_before_retry(self, error: NmbrsError, delay: float) -> None:
+        """Nmbrs' Retry-After holds every worker: the shared limiter pauses and this worker's next
+        grant waits it out. Other backoffs are this worker's own."""
+        if (self.rate_limiter is not None and isinstance(error, RateLimited)
+                and error.retry_after is not None):
+            self.rate_limiter.pause(delay)
+        else:
+            self._sleep(delay)
 
     @staticmethod
     def _token_rejected(response: requests.Response, error: NmbrsError) -> bool:

@@ -1,6 +1,7 @@
 """The REST + OAuth sandbox: consent, rotation, single-use codes, strict API, answers that pass
 the official OpenAPI spec, documents that answer 202 before 200, GUIDs derived from SOAP ids."""
 
+from datetime import date
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -207,3 +208,24 @@ def test_a_few_employees_read_one_by_one_equal_the_company_wide_read(sandbox, mo
              .get("employeeId")) for r in exchanges] == [
         ("privateInfos", None), ("personalinfo", [one.id]), ("addresses", [one.id]),
         ("bankaccounts", [one.id])]
+
+
+def test_who_left_is_former_payroll_and_the_client_still_reads_them():
+    """REST's employeeType is a status: a filter on `payroll` would lose who left during the year
+    (their last pay slips still need their details); the client filters on no type."""
+    june = date(date.today().year, 6, 15)  # Meijer left at the end of April
+    with running_rest_sandbox(june, RestOptions(auto_consent="3")) as sandbox:
+        client = connected(sandbox)
+        [debtor] = client.debtors()
+        [company] = [c for c in client.companies(debtor.id) if c.name == "Tandartspraktijk Smit"]
+        token = client.transport.tokens.access_token()
+        listed = requests.get(
+            f"{sandbox.root}/api/companies/{company.id}/employees",
+            params={"employeeType": "payroll"}, timeout=5,
+            headers={"Authorization": f"Bearer {token}",
+                     "X-Subscription-Key": SANDBOX_SUBSCRIPTION_KEY}).json()["data"]
+
+        read = {e.last_name for e in client.employees(company.id)}
+
+    assert "Meijer" not in {e["employeeBasicInfo"]["lastName"] for e in listed}
+    assert "Meijer" in read

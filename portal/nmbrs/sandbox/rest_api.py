@@ -282,7 +282,16 @@ class RestApi:
     def _basic(self, e) -> dict:
         return {"employeeNumber": e.number, "firstName": e.first_name,
                 "prefix": e.prefix or None, "initials": e.first_name[:1] + ".",
-                "lastName": e.last_name, "employeeType": "payroll"}
+                "lastName": e.last_name, "employeeType": self._employee_type(e)}
+
+    def _employee_type(self, e) -> str:
+        """REST's employeeType is a status, not SOAP's EmployeeType: who has left is
+        `formerPayroll`, who starts later `newHire`. Inferred: the reference lists the values
+        without saying when each applies."""
+        month = self.world.today.month
+        if e.last_period is not None and e.last_period < month:
+            return "formerPayroll"
+        return "newHire" if e.first_period > month else "payroll"
 
     def _created(self) -> str:
         return f"{self.world.year}-01-01T00:00:00Z"
@@ -295,9 +304,11 @@ class RestApi:
 
     def employees(self, request, grant, company_id):
         company = self._company(grant, company_id)
+        types = request.args.get("employeeType")
         return _page(request, [{"employeeId": guid("Employee", e.id),
                                 "employeeBasicInfo": self._basic(e)}
-                               for e in self._people(company, request)])
+                               for e in self._people(company, request)
+                               if not types or self._employee_type(e) in types.split(",")])
 
     def personal_info(self, request, grant, company_id):
         company = self._company(grant, company_id)

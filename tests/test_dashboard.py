@@ -84,7 +84,7 @@ def _grow(world, count):
         db.session.flush()
         outcome = number % 3
         if outcome == 0:
-            _round(administration, ImportStatus.SUCCEEDED, {"pay slips": 2, "journal entries": 1})
+            _round(administration, ImportStatus.SUCCEEDED, {"payslips": 2, "journal": 1})
             _documents(administration, 2)
         elif outcome == 1:
             _round(administration, ImportStatus.SUCCEEDED, {})
@@ -112,7 +112,7 @@ def busy(world):
     db.session.flush()
     db.session.add(CompanyLink(administration_id=other.id, company_id=5, company_name="Smit",
                                company_number="2"))
-    _round(other, ImportStatus.SUCCEEDED, {"pay slips": 3, "journal entries": 1})
+    _round(other, ImportStatus.SUCCEEDED, {"payslips": 3, "journal": 1})
     _documents(other, 3)
     # Another domain the domain's members do not see.
     hidden_domain = Domain(portal=world.portal, name="slagerij-jansen")

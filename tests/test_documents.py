@@ -149,7 +149,7 @@ def test_import_history_says_who_what_and_what_failed(world, client_as):
     administration = world.administration
     db.session.add_all([
         ImportRun(administration_id=administration.id, kind="automatic",
-                  status=ImportStatus.SUCCEEDED, summary={"pay slips": 3, "journal entries": 1}),
+                  status=ImportStatus.SUCCEEDED, summary={"payslips": 3, "journal": 1}),
         ImportRun(administration_id=administration.id, kind="manual",
                   requested_by_id=world.users["portal-admin"].id, status=ImportStatus.FAILED,
                   request={"year": 2026}, error="Nmbrs is not reachable."),

@@ -138,8 +138,8 @@ def test_import_history_labels_and_summaries_in_both_languages(app, language, ex
     with app.app_context(), app.test_request_context(headers={"Accept-Language": language}):
         from flask_babel import gettext
 
-        lines = summary_lines({"pay slips": 3, "journal entries": 1, "employees created": 2,
-                               "annual statements": 0})
+        lines = summary_lines({"payslips": 3, "journal": 1, "employees_created": 2,
+                               "annual_statements": 0})
         shown = (lines, str(KIND_LABELS["manual"]), ImportStatus.SUCCEEDED.label,
                  gettext("On for all administrations"))
     assert shown == expected

@@ -96,7 +96,7 @@ def test_a_corrected_journal_is_kept_beside_the_imported_one_until_accepted(app,
 
     nmbrs.world.change_journal(run_of(nmbrs, 5).id)  # a correction in Nmbrs
     import_run = automatic_import(app, MAY_21)
-    assert import_run.summary.get("changed in Nmbrs") == 1
+    assert import_run.summary.get("changed_in_nmbrs") == 1
     entry = entry_of(5)
     assert entry.id == before.id and gross(entry) == imported_gross  # not overwritten
     assert db.session.scalar(select(func.count(JournalEntry.id))) == 1  # no second copy

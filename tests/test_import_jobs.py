@@ -63,8 +63,8 @@ def test_automatic_import_brings_this_months_documents(app):
     # April's declaration: May's is only ready after May.
     tax = db.session.scalar(select(TaxAssessment))
     assert (tax.year, tax.period, tax.booking_date) == (2026, 4, date(2026, 4, 30))
-    assert import_run.summary == {"journal entries": 1, "pay slips": 3,
-                                  "payroll tax assessments": 1}
+    assert import_run.summary == {"journal": 1, "payslips": 3,
+                                  "tax_assessments": 1}
 
 
 def test_importing_twice_gives_the_same_counts(app):

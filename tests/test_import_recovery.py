@@ -228,7 +228,7 @@ def test_a_re_run_import_keeps_its_first_start_and_counts_every_attempt(tmp_path
         record = db.session.get(ImportRun, import_run.id)
         assert record.status == ImportStatus.SUCCEEDED
         assert journals() == 4
-        assert record.summary == {"journal entries": 4}  # both attempts together
+        assert record.summary == {"journal": 4}  # both attempts together
         assert record.started_at == first_start
         assert record.attempts == 2
 

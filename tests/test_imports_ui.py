@@ -474,7 +474,7 @@ def test_progress_fragment_states(app, world, client_as, redis_db):
     assert '<progress id="import-run-' in running and 'max="3" value="1"' in running
     assert 'hx-trigger="load delay:1s"' in running
 
-    run.status, run.summary = ImportStatus.SUCCEEDED, {"journal entries": 3, "pay slips": 9}
+    run.status, run.summary = ImportStatus.SUCCEEDED, {"journal": 3, "payslips": 9}
     db.session.commit()
     done = client.get(url, htmx=True).get_data(as_text=True)
     assert "done" in done and "Journal entries: 3" in done and "Pay slips: 9" in done

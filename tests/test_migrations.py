@@ -4,6 +4,7 @@ Runs on SQLite (a temporary file) and, when DATABASE_URL points at PostgreSQL, o
 operator installs with `flask --app app db upgrade`, never with create_all.
 """
 
+import json
 import re
 
 import flask_migrate
@@ -150,5 +151,40 @@ def test_company_links_get_their_portal_and_a_company_linked_twice_keeps_its_old
         rows = connection.execute(text(
             "SELECT id, portal_id, company_id FROM nmbrs_company_link ORDER BY id")).all()
     assert [tuple(row) for row in rows] == [(1, 1, 500), (3, 1, 600)]
+    with preserved_logging():
+        flask_migrate.downgrade(revision="base")
+
+
+def test_import_summaries_stored_before_count_under_the_document_types_keys(empty_app):
+    from sqlalchemy import text
+
+    from portal.services.import_overview import summary_lines
+
+    with preserved_logging():
+        flask_migrate.upgrade(revision="e7a1nmbrsrest2")
+    statements = [
+        "INSERT INTO portal (id, name, nmbrs_enabled, nmbrs_locked, created_at)"
+        " VALUES (1, 'P', true, false, '2026-01-01')",
+        "INSERT INTO domain (id, portal_id, name, nmbrs_enabled, created_at)"
+        " VALUES (1, 1, 'd', false, '2026-01-01')",
+        "INSERT INTO administration (id, domain_id, name, relation_code, payroll_contract,"
+        " created_at) VALUES (1, 1, 'A', '1', true, '2026-01-01')",
+        "INSERT INTO import_run (id, administration_id, kind, status, request, documents_total,"
+        " documents_done, summary, created_at, attempts) VALUES (1, 1, 'automatic', 'succeeded',"
+        " '{}', 4, 4, '{\"pay slips\": 3, \"journal entries\": 1, \"employees created\": 2}',"
+        " '2026-01-01', 1)",
+    ]
+    with db.engine.begin() as connection:
+        for statement in statements:
+            connection.execute(text(statement))
+    with preserved_logging():
+        flask_migrate.upgrade()
+    with db.engine.connect() as connection:
+        summary = connection.execute(text("SELECT summary FROM import_run")).scalar_one()
+    summary = summary if isinstance(summary, dict) else json.loads(summary)
+    assert summary == {"payslips": 3, "journal": 1, "employees_created": 2}
+    with empty_app.test_request_context():
+        assert summary_lines(summary) == ["Pay slips: 3", "Journal entries: 1",
+                                          "Employees created: 2"]
     with preserved_logging():
         flask_migrate.downgrade(revision="base")

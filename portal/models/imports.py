@@ -91,7 +91,8 @@ class ImportRun(db.Model):
     request: Mapped[dict] = mapped_column(JSON, default=dict)
     documents_total: Mapped[int] = mapped_column(default=0)
     documents_done: Mapped[int] = mapped_column(default=0)
-    # What happened: {"journal": 2, "payslip": 6, "employees_created": 1, ...}
+    # What happened: {"journal": 2, "payslips": 6, "employees_created": 1, ...}, keys as in
+    # services/import_overview.SUMMARY_LABELS
     summary: Mapped[dict] = mapped_column(JSON, default=dict)
     error: Mapped[str | None] = mapped_column(Text)  # in English (also for rows stored before)
     # The same as stored texts (portal/stored_text.py), shown in the reader's language.

@@ -11,7 +11,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, literal, or_, select, union_all
 
-from portal.document_types import ANNUAL_STATEMENTS, JOURNAL, PAYSLIPS, TAX_ASSESSMENTS
+from portal.document_types import (
+    ANNUAL_STATEMENTS,
+    DOCUMENT_LABELS,
+    JOURNAL,
+    PAYSLIPS,
+    TAX_ASSESSMENTS,
+)
 from portal.extensions import db
 from portal.i18n import TIMEZONE
 from portal.models import (
@@ -241,8 +247,6 @@ def _last_round(visible) -> Round | None:
 OUTCOME_ORDER = {"failed": 0, "imported": 1, "waiting": 2, "nothing-new": 3}
 
 
-DOCUMENT_SUMMARY_KEYS = ("journal entries", "pay slips", "payroll tax assessments",
-                         "annual statements")
 
 
 def _outcome(status: ImportStatus, counts: dict) -> str:
@@ -250,7 +254,7 @@ def _outcome(status: ImportStatus, counts: dict) -> str:
         return "failed"
     if status != ImportStatus.SUCCEEDED:
         return "waiting"
-    return "imported" if any(counts.get(key) for key in DOCUMENT_SUMMARY_KEYS) else "nothing-new"
+    return "imported" if any(counts.get(key) for key in DOCUMENT_LABELS) else "nothing-new"
 
 
 def _local_day_start(moment_utc: datetime) -> datetime:

@@ -8,7 +8,13 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from portal.document_types import DOCUMENT_LABELS
+from portal.document_types import (
+    ANNUAL_STATEMENTS,
+    DOCUMENT_LABELS,
+    JOURNAL,
+    PAYSLIPS,
+    TAX_ASSESSMENTS,
+)
 from portal.extensions import db
 from portal.i18n import format_day, local_period_label
 from portal.models import JournalEntry, PayrollRun, PaySlip, TaxAssessment, WorkCostPeriod
@@ -21,16 +27,19 @@ KIND_LABELS = {
     "work-costs": _l("WKR payroll balance"),
 }
 
-# What an import counted (ImportRun.summary's keys, written by the importer).
+# What an import counted (ImportRun.summary's keys, written by the importer): the document
+# types' keys, and these.
+EMPLOYEES_CREATED, EMPLOYEES_UPDATED = "employees_created", "employees_updated"
+CHANGED_IN_NMBRS, WKR_PERIODS = "changed_in_nmbrs", "wkr_periods"
 SUMMARY_LABELS = {
-    "journal entries": _l("Journal entries"),
-    "pay slips": _l("Pay slips"),
-    "payroll tax assessments": _l("Payroll tax assessments"),
-    "annual statements": _l("Annual statements"),
-    "employees created": _l("Employees created"),
-    "employees updated": _l("Employees updated"),
-    "changed in Nmbrs": _l("Changed in Nmbrs"),
-    "WKR periods": _l("WKR periods"),
+    JOURNAL: _l("Journal entries"),
+    PAYSLIPS: _l("Pay slips"),
+    TAX_ASSESSMENTS: _l("Payroll tax assessments"),
+    ANNUAL_STATEMENTS: _l("Annual statements"),
+    EMPLOYEES_CREATED: _l("Employees created"),
+    EMPLOYEES_UPDATED: _l("Employees updated"),
+    CHANGED_IN_NMBRS: _l("Changed in Nmbrs"),
+    WKR_PERIODS: _l("WKR periods"),
 }
 
 
@@ -175,9 +184,8 @@ def work_costs(administration_id: int, year: int) -> tuple[list[WorkCostPeriod],
 def summary_lines(summary: dict | None) -> list[str]:
     """"Pay slips: 2", "Journal entries: 1"... in the order the importer wrote them, in the
     reader's language."""
-    return [gettext("%(what)s: %(count)s", what=SUMMARY_LABELS.get(
-                what, f"{what[:1].upper()}{what[1:]}"), count=count)
-            for what, count in (summary or {}).items() if count]
+    return [gettext("%(what)s: %(count)s", what=SUMMARY_LABELS[what], count=count)
+            for what, count in (summary or {}).items() if count and what in SUMMARY_LABELS]
 
 
 def document_choices() -> list[tuple[str, str]]:

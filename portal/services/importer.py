@@ -29,6 +29,7 @@ from portal.models import (
 from portal.models._common import utcnow
 from portal.nmbrs.errors import NmbrsError
 from portal.services import company_links, document_changes, document_store
+from portal.services.import_overview import CHANGED_IN_NMBRS, EMPLOYEES_CREATED, EMPLOYEES_UPDATED
 from portal.services.import_progress import Progress
 from portal.services.periods import (
     last_day_of_period,
@@ -288,7 +289,7 @@ class AdministrationImporter:
              "sha256": stored_file.sha256}, payroll_run=stored)
 
     def _run_changed(self, stored: PayrollRun) -> None:
-        self.result.summary["changed in Nmbrs"] += 1
+        self.result.summary[CHANGED_IN_NMBRS] += 1
         when = stored.changed_in_nmbrs_at or utcnow()
         self._problem(
             document_changes.run_cause(stored),
@@ -356,7 +357,7 @@ class AdministrationImporter:
                    for i, line in enumerate(journal.lines, start=1)],
         )
         db.session.add(entry)
-        self.result.summary["journal entries"] += 1
+        self.result.summary[JOURNAL] += 1
 
     # -- pay slips -----------------------------------------------------------------------
 
@@ -397,7 +398,7 @@ class AdministrationImporter:
             employee_id=employee.id, booking_date=last_day_of_period(run.year, run.period_end),
             storage_key=stored_file.key, size=stored_file.size, sha256=stored_file.sha256,
             import_run_id=self.import_run_id))
-        self.result.summary["pay slips"] += 1
+        self.result.summary[PAYSLIPS] += 1
 
     # -- employees -----------------------------------------------------------------------
 
@@ -467,7 +468,7 @@ class AdministrationImporter:
         by_number[employee.number] = employee
         if employee.bsn:
             by_bsn[employee.bsn] = employee
-        self.result.summary["employees created" if created else "employees updated"] += 1
+        self.result.summary[EMPLOYEES_CREATED if created else EMPLOYEES_UPDATED] += 1
         return employee, created
 
     def _insert_employee(self, details) -> tuple[Employee, bool]:
@@ -535,7 +536,7 @@ class AdministrationImporter:
                                                          declaration.payment_reference),
             import_run_id=self.import_run_id))
         self._commit()
-        self.result.summary["payroll tax assessments"] += 1
+        self.result.summary[TAX_ASSESSMENTS] += 1
 
     def _compare_declaration(self, company_id: int, assessment: TaxAssessment,
                              declaration) -> None:
@@ -559,7 +560,7 @@ class AdministrationImporter:
              "payment_reference": declaration.payment_reference or "",
              "status": declaration.status or ""}, xml=xml)
         if changed:
-            self.result.summary["changed in Nmbrs"] += 1
+            self.result.summary[CHANGED_IN_NMBRS] += 1
             self._problem(
                 document_changes.assessment_cause(assessment),
                 document_changes.assessment_title(self.administration, assessment),
@@ -601,7 +602,7 @@ class AdministrationImporter:
                 storage_key=stored.key, size=stored.size, sha256=stored.sha256,
                 import_run_id=self.import_run_id))
             self._commit()
-            self.result.summary["annual statements"] += 1
+            self.result.summary[ANNUAL_STATEMENTS] += 1
         self._commit()
 
     # -- helpers -------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import WorkCostPeriod
+from portal.services.import_overview import WKR_PERIODS
 
 
 def store_work_costs(importer, year: int) -> int:
@@ -24,7 +25,7 @@ def store_work_costs(importer, year: int) -> int:
         row.to_pay = _cents(figure.to_pay)
         db.session.add(row)
     db.session.commit()
-    importer.result.summary["WKR periods"] += len(figures)
+    importer.result.summary[WKR_PERIODS] += len(figures)
     return len(figures)
 
 

@@ -79,6 +79,7 @@ _FROM_ENVIRONMENT = {
     "NMBRS_IDENTITY_URL": str,
     "NMBRS_RATE_LIMIT": int,
     "NMBRS_REST_RATE_LIMIT": int,
+    "NMBRS_CALLS_AT_ONCE": int,
     "NMBRS_TIMEOUT": float,
     "NMBRS_PAGE_TIMEOUT": float,
     "ENCRYPTION_KEYS": _split,
@@ -126,6 +127,9 @@ DEFAULTS = {
     # Calls per second over REST, a ceiling of its own: Nmbrs publishes no REST figure (a 429
     # Too_Many_Calls pauses every worker for its Retry-After).
     "NMBRS_REST_RATE_LIMIT": 100,
+    # Calls one import may run at once (pay slips and bank accounts are one call per employee):
+    # a large company is not imported one call at a time; the rate ceiling still holds for all.
+    "NMBRS_CALLS_AT_ONCE": 4,
     "NMBRS_TIMEOUT": 30.0,
     "NMBRS_RETRY_BUDGET_SECONDS": 20.0,
     # Seconds a page waits for one Nmbrs call (the import page's run list); no retries there.

@@ -609,3 +609,51 @@ def test_the_factory_refuses_missing_credentials(app):
         nmbrs_access.client_for(administration(BAKKERIJ))
     with pytest.raises(nmbrs_access.NotConnected):
         nmbrs_access.client_for_credentials(row.id)
+
+
+class OverlappingPayslips:
+    """Wraps the SOAP pay slip call: each is held a moment, so calls that may overlap do; counts
+    how many ran at once and fails the `fail_call`-th call once (Nmbrs unavailable)."""
+
+    def __init__(self, original, fail_call=None):
+        import threading
+
+        self.original, self.fail_call = original, fail_call
+        self.lock = threading.Lock()
+        self.calls = self.running = self.most_at_once = 0
+
+    def __call__(self, *args):
+        import time
+
+        with self.lock:
+            self.calls += 1
+            number = self.calls
+            self.running += 1
+            self.most_at_once = max(self.most_at_once, self.running)
+        try:
+            time.sleep(0.2)
+            if number == self.fail_call:
+                raise NmbrsUnavailable()
+            return self.original(*args)
+        finally:
+            with self.lock:
+                self.running -= 1
+
+
+@pytest.mark.parametrize("fail_call", [None, 2])
+def test_a_runs_pay_slips_are_fetched_a_few_at_a_time_and_each_imported_once(
+        tmp_path, sandbox, monkeypatch, fail_call):
+    from portal.nmbrs import payslips
+
+    spy = OverlappingPayslips(payslips.get_employee_payslips, fail_call)
+    monkeypatch.setattr(payslips, "get_employee_payslips", spy)
+    with linked_demo_app(tmp_path, sandbox, NMBRS_CALLS_AT_ONCE=3) as app:
+        import_run = automatic_import(app, BAKKERIJ)
+        bakkerij = administration(BAKKERIJ)
+        slips = db.session.scalars(select(PaySlip).where(
+            PaySlip.administration_id == bakkerij.id)).all()
+
+        assert import_run.status == ImportStatus.SUCCEEDED, import_run.error
+        assert spy.most_at_once == 3
+        assert len(slips) == 3 == len({slip.employee_id for slip in slips})
+        assert import_run.attempts == (2 if fail_call else 1)

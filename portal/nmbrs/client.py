@@ -14,6 +14,7 @@ from portal.nmbrs import (
     employees,
     environment,
     journals,
+    parallel,
     payslips,
     runs,
     wage_tax,
@@ -64,7 +65,8 @@ class NmbrsClient:
                     redis=None, on_new_domain: Callable[[str], None] | None = None,
                     employee_type_cache: EmployeeTypeCache | None = None) -> "NmbrsClient":
         """Build a client from the app config keys NMBRS_SOAP_URL, NMBRS_TIMEOUT,
-        NMBRS_RETRY_BUDGET_SECONDS and NMBRS_RATE_LIMIT (their defaults: `portal.config.DEFAULTS`).
+        NMBRS_RETRY_BUDGET_SECONDS, NMBRS_RATE_LIMIT and NMBRS_CALLS_AT_ONCE (their defaults:
+        `portal.config.DEFAULTS`).
 
         `domain`: the stored sub-domain (no Environment_Get needed); `on_new_domain` is told when
         Nmbrs moved the environment to another sub-domain (found after a 1001)."""
@@ -76,6 +78,7 @@ class NmbrsClient:
             retry_budget=float(config["NMBRS_RETRY_BUDGET_SECONDS"]),
         )
         transport.on_new_domain = on_new_domain
+        transport.calls_at_once = int(config["NMBRS_CALLS_AT_ONCE"])
         return cls(transport, employee_type_cache)
 
     def __repr__(self) -> str:
@@ -94,6 +97,10 @@ class NmbrsClient:
 
     def _current_subdomain(self) -> str:
         return environment.get_environment(self.transport).subdomain
+
+    def in_order(self, call, items):
+        """(item, call(item)) per item in order, a few calls at a time (`parallel.in_order`)."""
+        return parallel.in_order(call, items, self.transport.calls_at_once)
 
     def debtors(self) -> list[Debtor]:
         """All debtors the user may see."""

@@ -8,6 +8,7 @@ company's employees are the union over every type.
 from collections.abc import Collection, Iterable
 from xml.etree.ElementTree import Element
 
+from portal.nmbrs import parallel
 from portal.nmbrs.parsing import integer, items, optional_integer, text
 from portal.nmbrs.soap import SoapTransport
 from portal.nmbrs.types import Employee, EmployeeType
@@ -77,10 +78,12 @@ def employees_with_details(transport: SoapTransport, company_id: int,
         return []
     infos = personal_info_by_employee(transport, company_id)
     addresses = address_by_employee(transport, company_id)
+    ibans = parallel.in_order(lambda row: current_iban(transport, row[0]), wanted,
+                              transport.calls_at_once)
     return [
         _employee(employee_id, number, display_name, infos.get(employee_id),
-                  addresses.get(employee_id), current_iban(transport, employee_id))
-        for employee_id, number, display_name in wanted
+                  addresses.get(employee_id), iban)
+        for (employee_id, number, display_name), iban in ibans
     ]
 
 

@@ -146,6 +146,8 @@ class SoapTransport:
         self.backoff = backoff
         self._sleep = sleep
         self.session = requests.Session()
+        # How many calls of one import may run at once (`parallel`); set by `from_config`.
+        self.calls_at_once = 1
 
     def __repr__(self) -> str:
         return f"SoapTransport({self.base_url!r}, {self.credentials!r})"

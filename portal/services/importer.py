@@ -380,15 +380,23 @@ class AdministrationImporter:
             members = self.client.run_employees(company_id, run.id, run.year)
         self._ask_unknown_employees(company_id, members)
         answered = []
+        wanted = []
         for member in members:
             employee = self._employee(member, run)
             if employee is not None and (employee.id not in have or recheck):
-                # The period the run's documents are booked in (a run can span periods).
-                slip = self.client.payslip(member.employee_id, company_id, run.id, run.year,
-                                           run.period_end)
-                if slip is not None:
-                    pair = (employee, document_store.save_pdf(slip.pdf))
-                    (answered if employee.id in have else fetched).append(pair)
+                wanted.append((member, employee))
+            else:
+                self.progress.advance()
+
+        def fetch(pair):
+            # The period the run's documents are booked in (a run can span periods).
+            return self.client.payslip(pair[0].employee_id, company_id, run.id, run.year,
+                                       run.period_end)
+
+        for (_member, employee), slip in self.client.in_order(fetch, wanted):
+            if slip is not None:
+                pair = (employee, document_store.save_pdf(slip.pdf))
+                (answered if employee.id in have else fetched).append(pair)
             self.progress.advance()
         return members, fetched, answered
 

@@ -163,6 +163,9 @@ class MappedRestClient:
     def journal(self, company_id: int, run_id: int, year: int):
         return self.rest.journal(self._g("Company", company_id), self._g("Run", run_id), year)
 
+    def in_order(self, call, items):
+        return self.rest.in_order(call, items)
+
     def payslip(self, employee_id: int, company_id: int, run_id: int, year: int,
                 period: int | None = None) -> PaySlip | None:
         slip = self.rest.payslip(self._g("Employee", employee_id), self._g("Company", company_id),

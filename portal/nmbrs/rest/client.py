@@ -8,6 +8,7 @@ pay slips per employee per period (`payslip` answers the slip of the run's first
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
+from portal.nmbrs import parallel
 from portal.nmbrs.journals import parse_journal_xml
 from portal.nmbrs.ratelimit import REST_KEY, limiter_from_config
 from portal.nmbrs.rest import shapes
@@ -63,8 +64,8 @@ class RestNmbrsClient:
     def from_config(cls, config: Mapping, subscription_key: str, tokens: TokenSource,
                     redis=None) -> "RestNmbrsClient":
         """Build a client from the app config keys NMBRS_REST_URL, NMBRS_TIMEOUT,
-        NMBRS_RETRY_BUDGET_SECONDS and NMBRS_REST_RATE_LIMIT (their defaults:
-        `portal.config.DEFAULTS`)."""
+        NMBRS_RETRY_BUDGET_SECONDS, NMBRS_REST_RATE_LIMIT and NMBRS_CALLS_AT_ONCE (their
+        defaults: `portal.config.DEFAULTS`)."""
         transport = RestTransport(
             base_url=config["NMBRS_REST_URL"],
             subscription_key=subscription_key,
@@ -73,10 +74,15 @@ class RestNmbrsClient:
             rate_limiter=limiter_from_config(redis, int(config["NMBRS_REST_RATE_LIMIT"]), REST_KEY),
             retry_budget=float(config["NMBRS_RETRY_BUDGET_SECONDS"]),
         )
+        transport.calls_at_once = int(config["NMBRS_CALLS_AT_ONCE"])
         return cls(transport)
 
     def __repr__(self) -> str:
         return f"RestNmbrsClient({self.transport!r})"
+
+    def in_order(self, call, items):
+        """(item, call(item)) per item in order, a few calls at a time (`parallel.in_order`)."""
+        return parallel.in_order(call, items, self.transport.calls_at_once)
 
     @property
     def domain(self) -> str | None:

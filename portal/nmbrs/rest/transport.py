@@ -63,6 +63,8 @@ class RestTransport:
         self._sleep = sleep
         self._clock = clock
         self.session = requests.Session()
+        # How many calls of one import may run at once (`parallel`); set by `from_config`.
+        self.calls_at_once = 1
         # Called once when Nmbrs answers 42909 (the owner pauses this consent's imports).
         self.on_quota_exceeded: Callable[[], None] | None = None
 

@@ -29,6 +29,7 @@ from portal.nmbrs import converters
 from portal.nmbrs.errors import NmbrsError
 from portal.services import audit, matching
 from portal.services.nmbrs_id_map import IdMap, same_declaration
+from portal.stored_text import N_, english, text
 
 
 @dataclass(frozen=True)
@@ -36,10 +37,11 @@ class Unmapped:
     """Something imported over SOAP that could not be found over REST: what, and which one."""
 
     kind: str  # debtor, company, employees, run, declaration
-    detail: str  # numbers and names (and Nmbrs' message), not translated
+    detail: dict  # a stored text (portal/stored_text.py): the page shows it in the reader's
+    # language, the command line in English
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.detail}"
+        return f"{self.kind} {english(self.detail)}"
 
 
 @dataclass
@@ -53,7 +55,7 @@ class DomainReport:
         if added:
             self.mapped[entity] = self.mapped.get(entity, 0) + 1
 
-    def not_found(self, kind: str, detail: str) -> None:
+    def not_found(self, kind: str, detail: dict) -> None:
         self.unmapped.append(Unmapped(kind, detail))
 
     def lines(self) -> list[str]:
@@ -127,11 +129,12 @@ def _map_debtor(session, ids: IdMap, consent: NmbrsConsent, soap, report: Domain
     try:
         pairs = converters.debtor_guids(soap.transport)
     except NmbrsError as error:
-        report.not_found("debtor", f"({error.message})")
+        report.not_found("debtor", text(N_("(%(message)s)"), message=error.text))
         return
     match = [int_id for int_id, guid in pairs.items() if guid == consent.debtor_guid.lower()]
     if not match:
-        report.not_found("debtor", f"{consent.debtor_name} (not among the SOAP debtors)")
+        report.not_found("debtor", text(N_("%(debtor)s (not among the SOAP debtors)"),
+                                        debtor=consent.debtor_name))
         return
     report.count("Debtor", ids.add(session, "Debtor", match[0], consent.debtor_guid, "converter"))
 
@@ -140,7 +143,9 @@ def _map_administration(session, ids, consent, administration, soap, rest, repor
     link = _link(administration)
     company_guid = _company_guid(soap, rest, consent, link, report)
     if company_guid is None:
-        report.not_found("company", f"of {administration.name} ({link.company_id})")
+        report.not_found("company", text(N_("of %(administration)s (%(company)s)"),
+                                         administration=administration.name,
+                                         company=str(link.company_id)))
         return
     report.count("Company", ids.add(session, "Company", link.company_id, company_guid,
                                     "converter"))
@@ -171,7 +176,8 @@ def _map_employees(session, ids, soap, company_id: int, report) -> None:
     try:
         pairs = converters.company_guids(soap.transport, "Employee", company_id)
     except NmbrsError as error:
-        report.not_found("employees", f"of company {company_id} ({error.message})")
+        report.not_found("employees", text(N_("of company %(company)s (%(message)s)"),
+                                           company=str(company_id), message=error.text))
         return
     for int_id, guid in pairs.items():
         report.count("Employee", ids.add(session, "Employee", int_id, guid, "converter"))
@@ -185,7 +191,9 @@ def _map_runs(session, ids, rest, administration, company_guid: str, report) -> 
         for run in (r for r in stored if r.year == year):
             guid = by_number.get(run.number)
             if guid is None:
-                report.not_found("run", f"{run.year}/{run.number} of {administration.name}")
+                report.not_found("run", text(N_("%(year)s/%(number)s of %(administration)s"),
+                                         year=str(run.year), number=str(run.number),
+                                         administration=administration.name))
                 continue
             report.count("Run", ids.add(session, "Run", run.nmbrs_run_id, guid, "key"))
 
@@ -208,8 +216,10 @@ def _map_declarations(session, ids, soap, rest, administration, link: CompanyLin
             found = same_declaration(declarations, year, assessment.period, serial)
             if found is None:
                 number = f" #{serial}" if serial is not None else ""
-                report.not_found("declaration", f"{assessment.year}/{assessment.period}"
-                                                f"{number} of {administration.name}")
+                report.not_found("declaration", text(
+                    N_("%(year)s/%(period)s%(number)s of %(administration)s"),
+                    year=str(assessment.year), period=str(assessment.period), number=number,
+                    administration=administration.name))
                 continue
             report.count("WageTax", ids.add(session, "WageTax", assessment.nmbrs_declaration_id,
                                             found.id, "key"))

@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -15,6 +16,7 @@ from portal.nmbrs.errors import NmbrsError
 from portal.nmbrs.types import Company, WageTaxDeclaration
 from portal.services.nmbrs_id_map import IdMap, MappedRestClient
 from portal.services.nmbrs_migration import migrate_domain
+from portal.stored_text import render
 
 COMPANY_GUID = "0a1b2c3d-0000-4000-8000-000000000001"
 SOAP_COMPANY = 54701
@@ -113,6 +115,9 @@ def test_an_ambiguous_period_without_serial_number_is_reported_not_guessed(world
 
     assert "declaration 2026/3 of Bakkerij De Vries B.V." in map(str, report.unmapped)
     assert mapped(world.portal.id) == {}
+    [missing] = [item for item in report.unmapped if item.kind == "declaration"]
+    with force_locale("nl"):
+        assert render(missing.detail) == "2026/3 van Bakkerij De Vries B.V."  # on the page
 
 
 def test_a_rest_import_adopts_soap_imported_declarations_by_their_human_key(world, linked):

@@ -254,8 +254,9 @@ def _register_error_handlers(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
-    from portal.cli import register_commands
+    from portal.cli import in_english, register_commands
     from portal.nmbrs_rest_cli import register as register_nmbrs_rest
 
     register_commands(app)
     register_nmbrs_rest(app)
+    in_english(app)

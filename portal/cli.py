@@ -1,8 +1,10 @@
 """Operator commands for self-hosting: `flask --app app <command>`."""
 
+import functools
 import secrets
 
 import click
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from portal import demo_data
@@ -194,3 +196,29 @@ def register_commands(app):
                     enable_feature_command, create_domain_command, create_administration_command,
                     seed_demo_command, generate_key_command, rotate_keys_command):
         app.cli.add_command(command)
+
+
+def in_english(app) -> None:
+    """Operator commands speak English whatever BABEL_DEFAULT_LOCALE says (the interface's
+    default is Dutch). The worker is left alone: its jobs store texts, not translations."""
+    for name, command in app.cli.commands.items():
+        if name != "worker":
+            _callbacks_in_english(command)
+
+
+def _callbacks_in_english(command: click.Command) -> None:
+    if isinstance(command, click.Group):
+        for subcommand in command.commands.values():
+            _callbacks_in_english(subcommand)
+    if command.callback is None or getattr(command.callback, "in_english", False):
+        return
+    callback = command.callback
+
+    @functools.wraps(callback)
+    def english(*args, **kwargs):
+        with force_locale("en"):
+            return callback(*args, **kwargs)
+
+    english.in_english = True
+    command.callback = english
+

@@ -72,3 +72,12 @@ def test_rotate_keys_reencrypts_under_the_newest_key(app):
     assert {e.bsn for e in db.session.scalars(select(Employee))} >= {"111222333"}
     stored = db.session.execute(text("select bsn from employee")).scalars().first()
     Fernet(new_key).decrypt(stored.encode())
+
+
+def test_commands_speak_english_where_the_interface_defaults_to_dutch(tmp_path):
+    from tests.conftest import fresh_app
+
+    with fresh_app(tmp_path, BABEL_DEFAULT_LOCALE="nl") as dutch_app:
+        result = run(dutch_app, "create-user", "a@b.nl", "--password", "short")
+
+    assert "at least 12" in result.output and result.exit_code != 0

@@ -487,3 +487,17 @@ def test_a_403_for_htmx_is_a_fragment(world, client_as):
     response = client_as(world.users["no-role"]).get("/tasks", htmx=True)
     body = response.get_data(as_text=True)
     assert response.status_code == 403 and "<html" not in body
+
+
+def test_in_dutch_the_empty_list_and_the_badge_read_as_dutch_sentences(world, client_as):
+    raise_unknown_employee(world)
+    client = client_as(world.users["portal-admin"])
+    dutch = {"Accept-Language": "nl"}
+
+    open_list = client.get("/tasks", headers=dutch).get_data(as_text=True)
+    done_list = client.get("/tasks?status=completed&assigned=me",
+                           headers=dutch).get_data(as_text=True)
+
+    assert "1 openstaande taak die aan u is toegewezen" in open_list  # the badge, read aloud
+    assert "Geen afgehandelde taken die aan u zijn toegewezen." in done_list
+    assert "Nee" not in done_list  # "No" as in "Yes / No" was the start of the sentence

@@ -61,6 +61,19 @@ def test_every_marked_text_has_a_dutch_translation():
                          f"translations` and translate them in {CATALOGUE.name}): {missing[:20]}")
 
 
+def test_the_catalogue_holds_no_text_the_code_no_longer_shows():
+    """A translation left behind (the code now says something else) hides that the new text is
+    new; `make translations` drops them, helpers appending entries by hand did not."""
+    with open(CATALOGUE, "rb") as source:
+        catalogue = read_po(source, locale="nl")
+    kept = {message.id[0] if isinstance(message.id, tuple) else message.id
+            for message in catalogue if message.id}
+
+    left_behind = sorted(kept - set(_marked_messages()))
+
+    assert not left_behind, f"translations of texts no longer in the code: {left_behind[:20]}"
+
+
 # -- texts made in Python -------------------------------------------------------------------
 
 # A call whose first argument is shown to the user, and the keyword arguments that are.

@@ -280,7 +280,7 @@ def main() -> None:
     env = {**os.environ,
            "DATABASE_URL": os.environ.get("DATABASE_URL",
                                           f"sqlite:///{workdir / 'web-load.sqlite3'}"),
-           "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12"),
+           "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9"),
            "ENCRYPTION_KEYS": Fernet.generate_key().decode(),
            "SECRET_KEY": "web-load-" + "0" * 32, "DOCUMENT_STORE_PATH": str(workdir / "documents")}
     os.environ.update(env)

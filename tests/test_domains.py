@@ -173,11 +173,17 @@ def _nmbrs_cell(page: str, domain: Domain) -> str:
     return page.split(f'id="domain-{domain.id}-nmbrs">')[1].split("</td>")[0]
 
 
-def test_in_dutch_the_switch_of_a_domain_is_one_dutch_phrase(world, client_as):
-    page = client_as(world.users["portal-admin"]).get(
-        f"/domains/{world.domain.id}", headers={"Accept-Language": "nl"}).get_data(as_text=True)
+def test_in_dutch_the_switch_and_the_edit_links_of_a_domain_are_dutch_phrases(world, client_as):
+    client = client_as(world.users["portal-admin"])
+    dutch = {"Accept-Language": "nl"}
+    page = client.get(f"/domains/{world.domain.id}", headers=dutch).get_data(as_text=True)
+    edit_page = client.get(f"/domains/{world.domain.id}/administrations/"
+                           f"{world.administration.id}/edit", headers=dutch).get_data(as_text=True)
+
     assert not world.domain.nmbrs_enabled
     assert '<button type="submit">Aanzetten voor alle administraties</button>' in page
+    assert 'aria-label="Bakkerij De Vries B.V. wijzigen"' in page  # the verb last, as in Dutch
+    assert "<h1>Bakkerij De Vries B.V. wijzigen</h1>" in edit_page
 
 
 def test_the_domains_list_shows_administrations_importing_with_their_own_contract(

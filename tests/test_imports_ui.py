@@ -544,6 +544,7 @@ def test_in_dutch_the_company_section_and_chooser_read_as_dutch_sentences(world,
     chooser = client.get(f"{url}/nmbrs-company", headers=DUTCH).get_data(as_text=True)
     chosen = client.post(f"{url}/nmbrs-company", {"company_id": str(ids.company)}, htmx=True,
                          headers=DUTCH).get_data(as_text=True)
+    runs = client.get(f"{url}/import/runs?year=2026", headers=DUTCH).get_data(as_text=True)
 
     assert ("Nog niet gekoppeld. De eerste import zoekt bij debiteur „bakkerij-de-vries” het "
             "bedrijf met de naam „Bakkerij De Vries B.V.” en bedrijfsnummer 1." in not_linked)
@@ -551,6 +552,7 @@ def test_in_dutch_the_company_section_and_chooser_read_as_dutch_sentences(world,
     assert "Met de naam of het nummer van deze administratie" in chooser  # the group's label
     assert re.search(r"Bakkerij De Vries B\.V\. \(bedrijfsnummer 1\), gekozen door "
                      r"pbo@example\.nl op \d\d-\d\d-\d{4}\.", chosen)
+    assert "januari 2026 (run 1)" in runs and "WKR-loonsom 2026 ophalen" in runs
 
 
 def test_in_dutch_a_company_matched_automatically_reads_as_a_dutch_sentence(world, client_as):

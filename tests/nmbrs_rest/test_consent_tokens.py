@@ -84,6 +84,37 @@ def test_a_valid_access_token_is_used_without_refreshing(consent, redis):
         assert tokens_for(consent, redis).access_token() == "a1"
 
 
+def test_a_valid_access_token_is_read_from_the_database_once_not_per_call(consent, redis):
+    from sqlalchemy import event
+
+    tokens = tokens_for(consent, redis)
+    statements = []
+
+    def count(*_args):
+        statements.append(1)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        answers = {tokens.access_token() for _ in range(50)}
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert answers == {"a1"} and len(statements) == 1
+
+
+def test_a_token_read_earlier_is_refreshed_once_it_expires(consent, redis, monkeypatch):
+    from portal.services import nmbrs_consent_tokens
+
+    tokens = tokens_for(consent, redis)
+    assert tokens.access_token() == "a1"
+    an_hour_later = utcnow() + timedelta(hours=1)
+    monkeypatch.setattr(nmbrs_consent_tokens, "utcnow", lambda: an_hour_later)
+    identity = RotatingIdentity({"r1"})
+    with responses.RequestsMock() as mock:
+        mock.add_callback(responses.POST, TOKEN_URL, callback=identity)
+
+        assert tokens.access_token() == "a2"
+
+
 def test_refresh_rotates_stores_the_new_token_encrypted_and_the_old_one_is_refused(consent, redis):
     identity = RotatingIdentity({"r1"})
     with responses.RequestsMock() as mock:

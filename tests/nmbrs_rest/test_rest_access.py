@@ -141,3 +141,47 @@ def test_imports_mapping_new_objects_at_once_all_get_distinct_ids(world):
     assert not failures
     assert len(mapped) == 200 and len(set(mapped.values())) == 200
     assert all(int_id < 0 for int_id in mapped.values())
+
+
+def test_a_run_of_many_new_employees_is_mapped_in_a_few_queries_and_concurrently_too(world):
+    """2,000 new employees of one run cost 2,000 round trips one at a time; together they cost
+    a few, and two imports meeting the same new employees still agree on their ids."""
+    import threading
+
+    from sqlalchemy import event
+
+    from portal.services.nmbrs_id_map import IdMap
+
+    portal_id, engine = world.portal.id, db.engine
+    guids = [f"00000000-0000-0000-0001-{n:012d}" for n in range(300)]
+    statements = []
+
+    def count(*_args):
+        statements.append(1)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        first = IdMap(engine, portal_id).ints_for("Employee", guids)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert len(statements) <= 4  # known ones, the lowest id, the insert (and its commit)
+    assert len(set(first.values())) == 300 and all(i < 0 for i in first.values())
+
+    more = guids[150:] + [f"00000000-0000-0000-0002-{n:012d}" for n in range(100)]
+    answers, failures = [], []
+
+    def map_run() -> None:
+        try:
+            answers.append(IdMap(engine, portal_id).ints_for("Employee", more))
+        except Exception as error:  # noqa: BLE001 - reported below
+            failures.append(error)
+
+    threads = [threading.Thread(target=map_run) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert not failures and all(answer == answers[0] for answer in answers)
+    assert all(answers[0][guid] == first[guid] for guid in guids[150:])
+    assert len(set(answers[0].values()) | set(first.values())) == 400

@@ -126,27 +126,37 @@ def test_seed_demo_refuses_a_database_that_already_has_users(migrated_app):
     assert db.session.scalar(select(db.func.count(User.id))) == users
 
 
-def test_company_links_get_their_portal_and_a_company_linked_twice_keeps_its_oldest(empty_app):
+def _at_revision_with_rows(revision: str, administrations, *statements) -> None:
+    """Migrate to `revision`, store a portal, a domain and `administrations` (ids) as rows of
+    then, and `statements`; then migrate to the head."""
     from sqlalchemy import text
 
     with preserved_logging():
-        flask_migrate.upgrade(revision="e7a1locale001")
-    statements = [
+        flask_migrate.upgrade(revision=revision)
+    rows = [
         "INSERT INTO portal (id, name, nmbrs_enabled, nmbrs_locked, created_at)"
         " VALUES (1, 'P', true, false, '2026-01-01')",
         "INSERT INTO domain (id, portal_id, name, nmbrs_enabled, created_at)"
         " VALUES (1, 1, 'd', false, '2026-01-01')",
         *[f"INSERT INTO administration (id, domain_id, name, relation_code, payroll_contract,"
-          f" created_at) VALUES ({i}, 1, 'A{i}', '{i}', true, '2026-01-01')" for i in (1, 2, 3)],
-        *[f"INSERT INTO nmbrs_company_link (id, administration_id, company_id, company_name,"
-          f" company_number, linked_at) VALUES ({i}, {i}, {company}, 'C', '1', '2026-01-01')"
-          for i, company in ((1, 500), (2, 500), (3, 600))],
+          f" created_at) VALUES ({i}, 1, 'A{i}', '{i}', true, '2026-01-01')"
+          for i in administrations],
+        *statements,
     ]
     with db.engine.begin() as connection:
-        for statement in statements:
+        for statement in rows:
             connection.execute(text(statement))
     with preserved_logging():
         flask_migrate.upgrade()
+
+
+def test_company_links_get_their_portal_and_a_company_linked_twice_keeps_its_oldest(empty_app):
+    from sqlalchemy import text
+
+    _at_revision_with_rows("e7a1locale001", (1, 2, 3), *[
+        f"INSERT INTO nmbrs_company_link (id, administration_id, company_id, company_name,"
+        f" company_number, linked_at) VALUES ({i}, {i}, {company}, 'C', '1', '2026-01-01')"
+        for i, company in ((1, 500), (2, 500), (3, 600))])
     with db.engine.connect() as connection:
         rows = connection.execute(text(
             "SELECT id, portal_id, company_id FROM nmbrs_company_link ORDER BY id")).all()
@@ -160,25 +170,12 @@ def test_import_summaries_stored_before_count_under_the_document_types_keys(empt
 
     from portal.services.import_overview import summary_lines
 
-    with preserved_logging():
-        flask_migrate.upgrade(revision="e7a1nmbrsrest2")
-    statements = [
-        "INSERT INTO portal (id, name, nmbrs_enabled, nmbrs_locked, created_at)"
-        " VALUES (1, 'P', true, false, '2026-01-01')",
-        "INSERT INTO domain (id, portal_id, name, nmbrs_enabled, created_at)"
-        " VALUES (1, 1, 'd', false, '2026-01-01')",
-        "INSERT INTO administration (id, domain_id, name, relation_code, payroll_contract,"
-        " created_at) VALUES (1, 1, 'A', '1', true, '2026-01-01')",
+    _at_revision_with_rows(
+        "e7a1nmbrsrest2", (1,),
         "INSERT INTO import_run (id, administration_id, kind, status, request, documents_total,"
         " documents_done, summary, created_at, attempts) VALUES (1, 1, 'automatic', 'succeeded',"
         " '{}', 4, 4, '{\"pay slips\": 3, \"journal entries\": 1, \"employees created\": 2}',"
-        " '2026-01-01', 1)",
-    ]
-    with db.engine.begin() as connection:
-        for statement in statements:
-            connection.execute(text(statement))
-    with preserved_logging():
-        flask_migrate.upgrade()
+        " '2026-01-01', 1)")
     with db.engine.connect() as connection:
         summary = connection.execute(text("SELECT summary FROM import_run")).scalar_one()
     summary = summary if isinstance(summary, dict) else json.loads(summary)

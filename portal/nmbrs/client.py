@@ -47,7 +47,7 @@ class EmployeeTypeCache(Protocol):
     def store(self, types: list[EmployeeType]) -> None: ...
 
 
-class NmbrsClient:
+class NmbrsClient(parallel.CallsInOrder):
     """Typed access to one Nmbrs environment for one user name + API token.
 
     Build it with `portal.services.nmbrs_access` (from stored credentials); `from_config` is the
@@ -76,9 +76,9 @@ class NmbrsClient:
             timeout=float(config["NMBRS_TIMEOUT"]),
             rate_limiter=limiter_from_config(redis, int(config["NMBRS_RATE_LIMIT"]), SOAP_KEY),
             retry_budget=float(config["NMBRS_RETRY_BUDGET_SECONDS"]),
+            calls_at_once=int(config["NMBRS_CALLS_AT_ONCE"]),
         )
         transport.on_new_domain = on_new_domain
-        transport.calls_at_once = int(config["NMBRS_CALLS_AT_ONCE"])
         return cls(transport, employee_type_cache)
 
     def __repr__(self) -> str:
@@ -97,10 +97,6 @@ class NmbrsClient:
 
     def _current_subdomain(self) -> str:
         return environment.get_environment(self.transport).subdomain
-
-    def in_order(self, call, items):
-        """(item, call(item)) per item in order, a few calls at a time (`parallel.in_order`)."""
-        return parallel.in_order(call, items, self.transport.calls_at_once)
 
     def debtors(self) -> list[Debtor]:
         """All debtors the user may see."""

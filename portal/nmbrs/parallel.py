@@ -40,3 +40,13 @@ def in_order(call: Callable[[T], R], items: Iterable[T], at_once: int
             yield item, answer.result()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+class CallsInOrder:
+    """A client's `in_order`: its calls run up to its transport's `calls_at_once` at a time."""
+
+    transport: object  # a SoapTransport or RestTransport
+
+    def in_order(self, call: Callable[[T], R], items: Iterable[T]) -> Iterator[tuple[T, R]]:
+        """(item, call(item)) per item in the items' order, a few calls at a time."""
+        return in_order(call, items, self.transport.calls_at_once)

@@ -132,7 +132,8 @@ class SoapTransport:
 
     def __init__(self, base_url: str, credentials: NmbrsCredentials, timeout: float = 30.0,
                  rate_limiter=None, max_attempts: int = 4, retry_budget: float = 20.0,
-                 backoff: float = 0.5, sleep: Callable[[float], None] = time.sleep):
+                 backoff: float = 0.5, calls_at_once: int = 1,
+                 sleep: Callable[[float], None] = time.sleep):
         self.base_url = base_url.rstrip("/")
         self.credentials = credentials
         # Set by NmbrsClient: asks Environment_Get for the current sub-domain after a 1001.
@@ -146,8 +147,8 @@ class SoapTransport:
         self.backoff = backoff
         self._sleep = sleep
         self.session = requests.Session()
-        # How many calls of one import may run at once (`parallel`); set by `from_config`.
-        self.calls_at_once = 1
+        # How many calls of one import may run at once (`parallel`).
+        self.calls_at_once = calls_at_once
 
     def __repr__(self) -> str:
         return f"SoapTransport({self.base_url!r}, {self.credentials!r})"

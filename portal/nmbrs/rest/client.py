@@ -51,7 +51,7 @@ def document_text(data: bytes) -> str:
     return data.decode("utf-8-sig", errors="replace")
 
 
-class RestNmbrsClient:
+class RestNmbrsClient(parallel.CallsInOrder):
     """Typed access to the Nmbrs REST API for one debtor's consent."""
 
     protocol = "rest"
@@ -73,16 +73,12 @@ class RestNmbrsClient:
             timeout=float(config["NMBRS_TIMEOUT"]),
             rate_limiter=limiter_from_config(redis, int(config["NMBRS_REST_RATE_LIMIT"]), REST_KEY),
             retry_budget=float(config["NMBRS_RETRY_BUDGET_SECONDS"]),
+            calls_at_once=int(config["NMBRS_CALLS_AT_ONCE"]),
         )
-        transport.calls_at_once = int(config["NMBRS_CALLS_AT_ONCE"])
         return cls(transport)
 
     def __repr__(self) -> str:
         return f"RestNmbrsClient({self.transport!r})"
-
-    def in_order(self, call, items):
-        """(item, call(item)) per item in order, a few calls at a time (`parallel.in_order`)."""
-        return parallel.in_order(call, items, self.transport.calls_at_once)
 
     @property
     def domain(self) -> str | None:

@@ -48,7 +48,7 @@ class RestTransport:
     def __init__(self, base_url: str, subscription_key: str, tokens: TokenSource,
                  timeout: float = 30.0, rate_limiter=None, max_attempts: int = 4,
                  retry_budget: float = 20.0, backoff: float = 0.5,
-                 document_timeout: float = DEFAULT_DOCUMENT_TIMEOUT,
+                 document_timeout: float = DEFAULT_DOCUMENT_TIMEOUT, calls_at_once: int = 1,
                  sleep: Callable[[float], None] = time.sleep,
                  clock: Callable[[], float] = time.monotonic):
         self.base_url = base_url.rstrip("/")
@@ -63,8 +63,8 @@ class RestTransport:
         self._sleep = sleep
         self._clock = clock
         self.session = requests.Session()
-        # How many calls of one import may run at once (`parallel`); set by `from_config`.
-        self.calls_at_once = 1
+        # How many calls of one import may run at once (`parallel`).
+        self.calls_at_once = calls_at_once
         # Called once when Nmbrs answers 42909 (the owner pauses this consent's imports).
         self.on_quota_exceeded: Callable[[], None] | None = None
 

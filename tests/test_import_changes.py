@@ -31,7 +31,8 @@ from tests.conftest import Client, add_user
 from tests.imports_helpers import administration, linked_demo_app, run_jobs
 from tests.test_import_jobs import JANSEN, TODAY
 
-MAY_21, MAY_22 = date(2026, 5, 21), date(2026, 5, 22)
+MAY_21, MAY_22, MAY_23 = date(2026, 5, 21), date(2026, 5, 22), date(2026, 5, 23)
+PAYSLIP_CALL = "CompanyService/SalaryDocuments_GetEmployeePayslipsPDFByRunCompany_v2"
 
 
 @pytest.fixture
@@ -236,7 +237,7 @@ def test_final_runs_are_not_asked_again_until_nmbrs_recalculates_them(app, nmbrs
     assert stored_run(4).changed_in_nmbrs_at is not None
 
 
-def test_a_run_imported_while_open_is_final_once_locked_with_the_same_run_at(app, nmbrs, asked):
+def test_a_run_imported_while_open_costs_one_call_when_locked_then_none(app, nmbrs, asked):
     may = run_of(nmbrs, 5)
     automatic_import(app, TODAY)  # May is still open in Nmbrs
     assert stored_run(5).nmbrs_locked is False
@@ -244,11 +245,30 @@ def test_a_run_imported_while_open_is_final_once_locked_with_the_same_run_at(app
     automatic_import(app, MAY_21)
     assert may.id in asked  # open: it may still be recalculated
 
-    asked.clear()
     nmbrs.world.lock(may.id)  # locked as calculated: the RunAt we imported under
+    asked.clear()
+    nmbrs.counter = counter = CallCounter()
     automatic_import(app, MAY_22)
-    assert may.id not in asked
+    assert asked.count(may.id) == 1  # its journal, as imported: final now
+    assert PAYSLIP_CALL not in counter.operations()
+    assert stored_run(5).nmbrs_locked is True
     assert stored_run(5).changed_in_nmbrs_at is None
+
+    asked.clear()
+    automatic_import(app, MAY_23)
+    assert may.id not in asked  # final
+
+
+def test_a_correction_before_locking_is_noticed_though_run_at_stayed(app, nmbrs):
+    may = run_of(nmbrs, 5)
+    automatic_import(app, TODAY)  # May is still open in Nmbrs
+
+    nmbrs.world.correct_keeping_run_at(may.id)  # corrected, then locked the same day
+    nmbrs.world.lock(may.id)
+    automatic_import(app, MAY_21)
+
+    assert stored_run(5).changed_in_nmbrs_at is not None
+    assert db.session.scalar(select(Task).where(Task.cause.startswith("run.changed"))) is not None
 
 
 def test_the_change_task_stays_open_while_the_new_version_waits(app, nmbrs):

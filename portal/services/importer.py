@@ -232,14 +232,18 @@ class AdministrationImporter:
         skipped for a final run (see `is_final`) unless `even_final` (a manual import).
         `members`: the run's employees when the caller already asked Nmbrs for them."""
         stored = self._stored_run(run.id)
-        recheck = recheck and stored is not None and (even_final or not is_final(stored, run))
+        answered_journal = None
+        if recheck and stored is not None and not even_final and locked_since_checked(stored, run):
+            answered_journal, recheck = self._check_on_locking(company_id, run, stored, documents)
+        else:
+            recheck = recheck and stored is not None and (even_final or not is_final(stored, run))
         if not recheck and self.run_fully_imported(run, documents):
             return  # not even the run's employees: a final run's change only by a new RunAt
-        journal = answered_journal = None
+        journal = None
         if JOURNAL in documents:
             if not (stored and self._has_journal(stored.id)):
                 journal = self._fetch_journal(company_id, run)
-            elif recheck:
+            elif recheck and answered_journal is None:
                 answered_journal = self._fetch_journal(company_id, run)
             self.progress.advance()
         slips, answered_slips = [], []
@@ -271,6 +275,28 @@ class AdministrationImporter:
             raise
 
     # -- corrections in Nmbrs (services/document_changes.py) -----------------------------
+
+    def _check_on_locking(self, company_id: int, run, stored: PayrollRun, documents: set[str]):
+        """A run we last checked while open is locked now: (the journal Nmbrs sent, whether
+        every document must be asked again).
+
+        A recalculation that changes any amount changes the run's journal, so one call settles
+        it when the journal is as we imported it: the run is final from now on. Without an
+        imported journal every document is asked again."""
+        if JOURNAL not in documents or not self._has_journal(stored.id):
+            return None, True
+        answered = self._fetch_journal(company_id, run)
+        if answered is None or not self._journal_as_imported(stored, answered):
+            return answered, True
+        stored.nmbrs_locked = True
+        self._commit()
+        return None, False
+
+    def _journal_as_imported(self, stored: PayrollRun, journal) -> bool:
+        entry = db.session.scalar(select(JournalEntry).where(
+            JournalEntry.payroll_run_id == stored.id))
+        return document_changes.entry_fingerprint(entry) == document_changes.journal_fingerprint(
+            document_changes.journal_rows(journal.lines))
 
     def _compare_journal(self, stored: PayrollRun, journal) -> bool:
         entry = db.session.scalar(select(JournalEntry).where(
@@ -631,15 +657,18 @@ class AdministrationImporter:
 
 
 def is_final(stored: PayrollRun, run) -> bool:
-    """Whether the automatic import may skip re-checking a run we have: Nmbrs marks it final.
-
-    A run is final when Nmbrs reports it locked (RunInfo.IsLocked) and it has the same RunAt
-    as when we last checked it. RunAt is when Nmbrs calculated the run, and its documents change
-    only by a new calculation, which gives a new RunAt: documents fetched under that RunAt, while
-    the run was still open, are the locked run's documents too. A manual import re-checks final
-    runs as well."""
+    """Whether the automatic import may skip re-checking a run we have: Nmbrs reports it
+    locked (RunInfo.IsLocked), with the same RunAt as when we last checked it, or newly locked
+    (then `Importer._check_on_locking` decides). A manual import re-checks final runs too."""
     return bool(run.is_locked and stored.nmbrs_run_at is not None
                 and stored.nmbrs_run_at == _naive(run.run_at))
+
+
+def locked_since_checked(stored: PayrollRun, run) -> bool:
+    """A final run we last checked while it was open. Its RunAt tells nothing here: that a
+    recalculation gives a new RunAt is inferred for SOAP, and REST's `createdAt` (read as RunAt)
+    may be when the run was made, so the run was perhaps corrected before it was locked."""
+    return is_final(stored, run) and not stored.nmbrs_locked
 
 
 def _naive(value):

@@ -149,6 +149,12 @@ class SandboxData:
         """A correction of one employee's pay slip in a recalculated run."""
         self._change(("payslip", run_id, employee_id), run_id)
 
+    def correct_keeping_run_at(self, run_id: int) -> None:
+        """A correction of the run's journal that Nmbrs reports under its old RunAt: REST's
+        `createdAt`, read as RunAt, may be when the run was made."""
+        key = ("journal", run_id)
+        self.revisions[key] = self.revisions.get(key, 0) + 1
+
     def lock(self, run_id: int) -> None:
         """The payroll administrator locks a run as it was last calculated."""
         self.locked[run_id] = self.recalculated.get(run_id, 0)

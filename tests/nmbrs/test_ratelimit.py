@@ -40,7 +40,8 @@ def test_grants_of_several_workers_are_evenly_spaced_below_the_ceiling(redis_db1
 
     assert len(grants) == THREADS * CALLS_PER_THREAD
     spacing = RedisRateLimiter(connection, CEILING, key).interval_us
-    assert spacing > 1_000_000 / CEILING  # a margin for calls that reach Nmbrs late
+    # Room in every second for a tenth of the calls to reach Nmbrs late (from the second before).
+    assert 1_000_000 // spacing <= CEILING * 0.9
     assert all(later - earlier >= spacing for earlier, later in zip(grants, grants[1:]))
     assert max(Counter(moment // 1_000_000 for moment in grants).values()) <= CEILING
 
@@ -80,15 +81,3 @@ def test_soap_and_rest_have_ceilings_and_schedules_of_their_own(redis_db15):
     assert (soap.calls_per_second, rest.calls_per_second) == (120, 100)
     assert soap.key != rest.key
 
-
-def test_rest_grants_leave_more_room_under_its_ceiling_than_soap(redis_db15):
-    """A REST call above the ceiling is refused and holds every worker for its Retry-After; a SOAP
-    call above it is only delayed half a second."""
-    connection, _key = redis_db15
-    soap = limiter_from_config(connection, 100, SOAP_KEY)
-    rest = limiter_from_config(connection, 100, REST_KEY)
-
-    grants_per_second = {name: 1_000_000 // limiter.interval_us
-                         for name, limiter in (("soap", soap), ("rest", rest))}
-
-    assert grants_per_second["rest"] <= 90 < grants_per_second["soap"] <= 95

@@ -157,7 +157,7 @@ def build_portal(administrations: int, users: int) -> dict:
                          employee_count=size)
             entry_id = add(JournalEntry, administration_id=administration_id,
                            payroll_run_id=run_id, booking_date=booking,
-                           description=f"Loonjournaalpost {month}", import_run_id=import_run_id,
+                           import_run_id=import_run_id,
                            imported_at=imported)
             for position, (account, debit, credit) in enumerate(
                     (("4000", "3000.00", "0.00"), ("4100", "500.00", "0.00"),

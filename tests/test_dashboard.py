@@ -47,7 +47,7 @@ def _documents(administration, count):
     db.session.add(run)
     db.session.flush()
     db.session.add(JournalEntry(administration_id=administration.id, payroll_run_id=run.id,
-                                booking_date=date(2026, 11, 30), description="Loon"))
+                                booking_date=date(2026, 11, 30)))
     for number in range(count):
         employee = Employee(administration_id=administration.id, number=number + 1,
                             name=f"Medewerker {number}")

@@ -45,7 +45,7 @@ def documents(app, world, tmp_path):
                                 sha256=stored.sha256)
     entry = JournalEntry(
         administration_id=administration.id, payroll_run_id=run.id,
-        booking_date=date(2026, 5, 31), description="Payroll journal May 2026",
+        booking_date=date(2026, 5, 31),
         lines=[
             JournalLine(position=1, account="4000", description="Gross wages",
                         cost_center="BAK", debit=Decimal("3850.00"), credit=Decimal("0.00")),

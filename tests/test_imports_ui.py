@@ -139,7 +139,7 @@ def _stored_documents(app, world, tmp_path, ids):
     statement = AnnualStatement(administration_id=a.id, employee_id=employee.id, year=2025,
                                 storage_key=stored.key, size=stored.size, sha256=stored.sha256)
     entry = JournalEntry(administration_id=a.id, payroll_run_id=run.id,
-                         booking_date=date(2026, 1, 31), description="Payroll journal",
+                         booking_date=date(2026, 1, 31),
                          lines=[JournalLine(position=1, account="4000", debit=Decimal("10.00"),
                                             credit=Decimal("0.00")),
                                 JournalLine(position=2, account="1600", debit=Decimal("0.00"),

@@ -49,7 +49,6 @@ class JournalEntry(db.Model):
     administration_id: Mapped[int] = mapped_column(ForeignKey("administration.id"), index=True)
     payroll_run_id: Mapped[int] = mapped_column(ForeignKey("payroll_run.id"))
     booking_date: Mapped[date]
-    description: Mapped[str] = mapped_column(String(200))
     import_run_id: Mapped[int | None] = mapped_column(ForeignKey("import_run.id"))
     # Indexed: the dashboard counts what arrived this month (issue 14).
     imported_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -34,7 +34,6 @@ from portal.services.import_progress import Progress
 from portal.services.periods import (
     last_day_of_period,
     month_of_period,
-    period_label,
     previous_month,
 )
 from portal.stored_text import N_, day, english, money, period, text
@@ -372,7 +371,6 @@ class AdministrationImporter:
         entry = JournalEntry(
             administration_id=self.administration.id, payroll_run_id=stored.id,
             booking_date=last_day_of_period(run.year, run.period_end),
-            description=f"Payroll journal {period_label(run.year, run.period_end)}",
             import_run_id=self.import_run_id,
             fingerprint=document_changes.journal_fingerprint(
                 document_changes.journal_rows(journal.lines)),

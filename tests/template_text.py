@@ -1,8 +1,10 @@
 """Find the human-readable text of a Jinja/HTML template that is not marked for translation.
 
-Text nodes and the attributes people read (aria-label, title, placeholder, alt) outside Jinja
-constructs are "literal text"; `{{ _("...") }}` and `{% trans %}` blocks are translated. Jinja
-string literals that look like words ("Yes", "Pay slips") outside `_()` count too.
+Text nodes and the attributes people read (aria-label, title, placeholder, alt, label,
+hx-confirm) outside Jinja constructs are "literal text"; `{{ _("...") }}` and `{% trans %}` blocks
+are translated. Jinja string literals that look like words ("Yes", "Pay slips") outside `_()`
+count too. A sentence glued from fragments (`{{ _("Settings for") }} {{ name }}`) is translated
+but cannot be ordered by a translator: `glued_fragments` finds those.
 """
 
 import re
@@ -11,7 +13,7 @@ from dataclasses import dataclass
 from jinja2 import Environment
 
 JINJA = re.compile(r"({{.*?}}|{%.*?%}|{#.*?#})", re.S)
-READ_ATTRIBUTES = {"aria-label", "title", "placeholder", "alt"}
+READ_ATTRIBUTES = {"aria-label", "title", "placeholder", "alt", "label", "hx-confirm"}
 # Names and symbols that read the same in Dutch and English.
 UNTRANSLATED_OK = {"Payroll Link", "Nmbrs", "PDF", "CSV", "XML", "SOAP", "REST", "WKR", "HRM",
                    "BSN", "IBAN", "htmx", "API", "Dashboard", "Status", "Protocol", "E-mail"}
@@ -127,4 +129,25 @@ def wordlike_literals(source: str) -> list[str]:
             if WORDLIKE.match(literal) and needs_translation(literal):
                 found.append(literal)
         last_name = value if kind == "name" else None
+    return found
+
+
+# `{{ _("text", ...) }}` (or gettext/ngettext), then only whitespace, then the next `{{`.
+GETTEXT_EXPRESSION = re.compile(
+    r"{{-?\s*(?:_|gettext|ngettext)\(\s*(?P<quote>[\"'])(?P<text>.*?)(?P=quote)[^{}]*?-?}}"
+    r"(?P<next>\s*{{)?", re.S)
+SENTENCE_END = (".", "!", "?", "…")
+
+
+def glued_fragments(source: str) -> list[str]:
+    """Translated texts that are part of a sentence glued together in the template: a text that
+    ends without a full stop (!, ?) right before another `{{ ... }}` ("Settings for" {{ name }}),
+    or a text that starts with a comma or semicolon (it continues the one before). Make each one
+    message with named placeholders: `_("Settings for %(name)s", name=name)`."""
+    found = []
+    for match in GETTEXT_EXPRESSION.finditer(source):
+        text = match.group("text").strip()
+        if text.startswith((",", ";")) or (
+                match.group("next") and not text.endswith(SENTENCE_END)):
+            found.append(match.group("text"))
     return found

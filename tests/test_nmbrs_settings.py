@@ -384,6 +384,37 @@ def test_domain_and_administration_overrides_through_the_screen(world, client_as
     assert {"nmbrs.override_saved", "nmbrs.override_removed"} <= actions
 
 
+@pytest.mark.parametrize("language,expected", [
+    ("en", ["<title>Nmbrs settings · {administration}",
+            "<h1>Nmbrs settings for {administration}</h1>",
+            ">Nmbrs settings for {domain}</a>",
+            "<h3>Different settings for {administration}</h3>",
+            "(now: pay slips On, journals Off, tax assessments On, earlier months Off)",
+            "(now: days 1–31)",
+            "pay slips: On; payroll journals: Off; payroll tax assessments: On; "
+            "runs of earlier months: Off"]),
+    ("nl", ["<title>Nmbrs-instellingen · {administration}",
+            "<h1>Nmbrs-instellingen voor {administration}</h1>",
+            "<h3>Afwijkende instellingen voor {administration}</h3>",
+            "(nu: loonstroken Aan, loonjournaalposten Uit, loonaangiftes Aan, eerdere maanden Uit)",
+            "loonstroken: Aan; loonjournaalposten: Uit; loonaangiftes: Aan; "
+            "runs van eerdere maanden: Uit"]),
+])
+def test_settings_pages_show_whole_sentences(world, client_as, fake_nmbrs, language, expected):
+    """Names and on/off values sit inside one translated sentence, so Dutch reads in Dutch
+    order (no sentence glued from English-ordered fragments)."""
+    client = admin(world, client_as)
+    connect(client, import_journals=None)
+    headers = {"Accept-Language": language}
+    administration_page = body(client.get(
+        f"/settings/nmbrs/administrations/{world.administration.id}", headers=headers))
+    portal_page = body(client.get(URL, headers=headers))
+    shown = administration_page + portal_page
+    for text in expected:
+        text = text.format(administration=world.administration.name, domain=world.domain.name)
+        assert text in shown
+
+
 def test_override_validation_and_own_credentials(world, client_as, fake_nmbrs):
     client = admin(world, client_as)
     connect(client)

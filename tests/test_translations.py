@@ -8,7 +8,7 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from tests.template_text import literal_runs, wordlike_literals
+from tests.template_text import glued_fragments, literal_runs, wordlike_literals
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = sorted((ROOT / "templates").rglob("*.html"))
@@ -34,6 +34,35 @@ def test_the_checker_finds_literal_text():
     assert literal_runs("{% trans %}Imported{% endtrans %}") == []
     assert wordlike_literals('{{ "Yes" if ok else _("No") }}') == ["Yes"]
     assert wordlike_literals('{{ url_for("documents.payslips") }}') == []
+
+
+@pytest.mark.parametrize("template", TEMPLATES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_templates_translate_whole_sentences(template):
+    """A translator orders a whole sentence; `{{ _("Settings for") }} {{ name }}` keeps the
+    English word order in Dutch."""
+    glued = glued_fragments(template.read_text(encoding="utf-8"))
+    assert not glued, (
+        f"{template.relative_to(ROOT)} glues a sentence together from fragments: {glued}. "
+        'Make it one text with named placeholders: _("Settings for %(name)s", name=name).')
+
+
+def test_the_checker_finds_glued_sentences():
+    assert glued_fragments('<h1>{{ _("Nmbrs settings for") }} {{ domain.name }}</h1>') == [
+        "Nmbrs settings for"]
+    assert glued_fragments('<title>{{ _("Import ·") }}\n  {{- name }}</title>') == ["Import ·"]
+    assert glued_fragments('<dd>{{ _("pay slips:") }} {{ a }}{{ _("; journals:") }} {{ b }}</dd>'
+                           ) == ["pay slips:", "; journals:"]
+    assert glued_fragments("{{ x }}{{ _(', journals') }}") == [", journals"]
+    assert glued_fragments('<h1>{{ _("Nmbrs settings for %(name)s", name=domain.name) }}</h1>'
+                           ) == []
+    # Two whole sentences side by side, and a text ending before other markup, are fine.
+    assert glued_fragments('<p>{{ _("Importing is not possible now.") }} {{ reason }}</p>') == []
+    assert glued_fragments('<a>{{ _("Different settings") }}{% if x %} ✎{% endif %}</a>') == []
+    # The attributes people read are checked for literal text too.
+    assert [r.text for r in literal_runs('<optgroup label="Other companies">')] == [
+        "Other companies"]
+    assert [r.text for r in literal_runs('<button hx-confirm="Delete the user?">')] == [
+        "Delete the user?"]
 
 
 def _marked_messages():

@@ -125,7 +125,10 @@ def test_a_corrected_journal_is_kept_beside_the_imported_one_until_accepted(app,
     client = portal_admin(app)
     page = client.get(f"/administrations/{administration(JANSEN).id}/journals").get_data(
         as_text=True)
-    assert "Changed in Nmbrs on" in page and "Accept the new version" in page
+    assert "Changed in Nmbrs on" in page
+    # The button is read aloud with the document it accepts (one translated label each).
+    assert ('Accept the new version<span class="visually-hidden">: journal entry of May 2026'
+            in page)
 
     accept_url = (f"/administrations/{administration(JANSEN).id}/document-versions/"
                   f"{pending.id}/accept")

@@ -410,9 +410,9 @@ def test_settings_pages_show_whole_sentences(world, client_as, fake_nmbrs, langu
         f"/settings/nmbrs/administrations/{world.administration.id}", headers=headers))
     portal_page = body(client.get(URL, headers=headers))
     shown = administration_page + portal_page
-    for text in expected:
-        text = text.format(administration=world.administration.name, domain=world.domain.name)
-        assert text in shown
+    for wanted in expected:
+        assert wanted.format(administration=world.administration.name,
+                             domain=world.domain.name) in shown
 
 
 def test_override_validation_and_own_credentials(world, client_as, fake_nmbrs):

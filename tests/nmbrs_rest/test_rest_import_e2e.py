@@ -64,7 +64,7 @@ def snapshot(administration_id: int) -> dict:
     numbers = {e.id: e.number for e in db.session.scalars(
         select(Employee).filter_by(administration_id=administration_id))}
     journals = sorted(
-        (runs[j.payroll_run_id], j.booking_date, j.description,
+        (runs[j.payroll_run_id], j.booking_date,
          tuple((line.account, line.cost_center, line.debit, line.credit)
                for line in j.lines))
         for j in db.session.scalars(select(JournalEntry).filter_by(

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from babel.dates import format_date as _babel_date
 from babel.dates import format_datetime as _babel_datetime
-from babel.numbers import format_currency
+from babel.numbers import format_currency, format_decimal
 from flask import Flask, request
 from flask_babel import Babel, get_locale, get_timezone
 from flask_babel import lazy_gettext as _l
@@ -48,6 +48,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = format_moment
     app.jinja_env.filters["date"] = format_day
     app.jinja_env.filters["money"] = format_money
+    app.jinja_env.filters["kilobytes"] = format_kilobytes
     app.jinja_env.globals["current_language"] = current_language
     app.jinja_env.globals["period_label"] = local_period_label
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
@@ -86,6 +87,11 @@ def format_money(value, currency: str = "EUR") -> str:
     """Decimal → "€ 1.234,56" (nl, with a non-breaking space) or "€1,234.56" (en)."""
     amount = value if isinstance(value, Decimal) else Decimal(str(value or 0))
     return format_currency(amount, currency, locale=current_language())
+
+
+def format_kilobytes(size: int | None) -> str:
+    """A file size in bytes as kilobytes with one decimal: "12,3" (nl) or "12.3" (en)."""
+    return format_decimal(Decimal(size or 0) / 1024, "#,##0.0", locale=current_language())
 
 
 def local_period_label(year: int, period: int) -> str:

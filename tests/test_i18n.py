@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from portal.extensions import db
-from portal.i18n import format_day, format_moment, format_money
+from portal.i18n import format_day, format_kilobytes, format_moment, format_money
 from tests.conftest import fresh_app
 
 
@@ -49,6 +49,12 @@ def test_amounts_in_dutch_and_english(app):
     assert _formatted(app, "en", format_money, Decimal("1234.56")) == "€1,234.56"
     assert _formatted(app, "nl", format_money, Decimal("-0.5")) == "€\u00a0-0,50"
     assert _formatted(app, "nl", format_money, None) == "€\u00a00,00"
+
+
+def test_file_sizes_in_kilobytes_in_dutch_and_english(app):
+    assert _formatted(app, "nl", format_kilobytes, 12595) == "12,3"
+    assert _formatted(app, "en", format_kilobytes, 12595) == "12.3"
+    assert _formatted(app, "nl", format_kilobytes, 2_000_000) == "1.953,1"
 
 
 def test_missing_moments_show_a_dash(app):
